@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of kvstore against raw clients; see docs/performance.md."""

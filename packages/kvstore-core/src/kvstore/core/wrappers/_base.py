@@ -1,0 +1,79 @@
+"""BaseWrapper: a store over a store, forwarding every operation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+
+from .._base import BaseKVStore, Value
+from .._ttl_info import TTLInfo
+from .._validation import TTL
+
+
+class BaseWrapper(BaseKVStore):
+    """Forwards every public operation to the wrapped store unchanged.
+
+    A concrete wrapper overrides only what it changes, so every operation (batch and
+    management ones included) reaches the wrapped store. Closing a wrapper closes the
+    store it wraps: the wrapper owns it.
+
+    Args:
+        store: the store to wrap.
+    """
+
+    def __init__(self, store: BaseKVStore) -> None:
+        self.store = store
+
+    async def get(self, collection: str, key: str) -> Value | None:
+        return await self.store.get(collection, key)
+
+    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
+        await self.store.put(collection, key, value, ttl=ttl)
+
+    async def delete(self, collection: str, key: str) -> bool:
+        return await self.store.delete(collection, key)
+
+    async def exists(self, collection: str, key: str) -> bool:
+        return await self.store.exists(collection, key)
+
+    async def ttl(self, collection: str, key: str) -> TTLInfo | None:
+        return await self.store.ttl(collection, key)
+
+    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
+        return await self.store.get_many(collection, keys)
+
+    async def put_many(
+        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
+    ) -> None:
+        await self.store.put_many(collection, items, ttl=ttl)
+
+    async def delete_many(self, collection: str, keys: Sequence[str]) -> int:
+        return await self.store.delete_many(collection, keys)
+
+    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
+        return await self.store.get_with_ttl(collection, key)
+
+    async def get_many_with_ttl(
+        self, collection: str, keys: Sequence[str]
+    ) -> list[tuple[Value | None, TTLInfo | None]]:
+        return await self.store.get_many_with_ttl(collection, keys)
+
+    async def keys(self, collection: str, *, limit: int | None = None) -> list[str]:
+        return await self.store.keys(collection, limit=limit)
+
+    def iter_keys(self, collection: str) -> AsyncIterator[str]:
+        return self.store.iter_keys(collection)
+
+    async def list_collections(self) -> list[str]:
+        return await self.store.list_collections()
+
+    async def clear_collection(self, collection: str) -> int:
+        return await self.store.clear_collection(collection)
+
+    async def cull(self) -> None:
+        await self.store.cull()
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.store!r})"

@@ -1,0 +1,27 @@
+"""Capabilities a backend declares, so the kit knows which cases apply to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a store under test can do; the kit skips a case only through one of these.
+
+    Attributes:
+        stores_values: the store keeps what is written (False only for NullStore-like stores).
+        bounded: the store may evict live entries beyond ``max_entries``.
+        max_entries: the bound, when ``bounded`` (the kit never writes more than this
+            in one case unless it is testing eviction).
+        eventually_consistent: management operations (keys, list_collections,
+            clear_collection) may lag behind writes; the kit calls ``settle()`` first.
+        slow_writes: each write costs a network round trip or more; the kit scales
+            its largest cases down (never below two pages of keys).
+    """
+
+    stores_values: bool = True
+    bounded: bool = False
+    max_entries: int | None = None
+    eventually_consistent: bool = False
+    slow_writes: bool = False

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 
 import nox
+import tomllib
 
 ROOT = Path(__file__).parent
 PACKAGES = ROOT / "packages"
@@ -111,8 +111,15 @@ def build(session: nox.Session) -> None:
     dist = ROOT / "dist"
     for leaf in _leaves():
         session.run(
-            "python", "-m", "build", "--installer", "uv", "--outdir", str(dist),
-            f"packages/kvstore-{leaf}", silent=True,
+            "python",
+            "-m",
+            "build",
+            "--installer",
+            "uv",
+            "--outdir",
+            str(dist),
+            f"packages/kvstore-{leaf}",
+            silent=True,
         )
         wheel = max(dist.glob(f"kvstore_{leaf}-*.whl"), key=lambda path: path.stat().st_mtime)
         with zipfile.ZipFile(wheel) as archive:

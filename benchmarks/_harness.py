@@ -41,14 +41,17 @@ async def run_cases(cases: list[Case], repetitions: int = 7, warmup: int = 1) ->
 
 def report(title: str, cases: list[Case]) -> str:
     """Return a table of median ops/s and the ratio of each variant to its case's reference."""
-    lines = [f"## {title}", "", "| case | variant | median ops/s | ratio to raw |", "|---|---|---:|---:|"]
+    lines = [
+        f"## {title}",
+        "",
+        "| case | variant | median ops/s | ratio to raw |",
+        "|---|---|---:|---:|",
+    ]
     for case in cases:
         reference = statistics.median(case.results[case.reference])
         for variant, samples in case.results.items():
             median = statistics.median(samples)
-            lines.append(
-                f"| {case.name} | {variant} | {median:,.0f} | {median / reference:.2f}x |"
-            )
+            lines.append(f"| {case.name} | {variant} | {median:,.0f} | {median / reference:.2f}x |")
     return "\n".join(lines)
 
 

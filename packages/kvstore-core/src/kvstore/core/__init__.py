@@ -6,14 +6,32 @@ from ._ttl_info import TTLInfo as TTLInfo
 from ._validation import TTL as TTL
 from .errors import (
     ConfigurationError as ConfigurationError,
+)
+from .errors import (
     DeserializationError as DeserializationError,
+)
+from .errors import (
     InvalidKeyError as InvalidKeyError,
+)
+from .errors import (
     InvalidTTLError as InvalidTTLError,
+)
+from .errors import (
     KVStoreError as KVStoreError,
+)
+from .errors import (
     ReadOnlyError as ReadOnlyError,
+)
+from .errors import (
     SerializationError as SerializationError,
+)
+from .errors import (
     SetupError as SetupError,
+)
+from .errors import (
     StoreConnectionError as StoreConnectionError,
+)
+from .errors import (
     ValueTooLargeError as ValueTooLargeError,
 )
 

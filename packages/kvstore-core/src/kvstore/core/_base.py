@@ -147,15 +147,13 @@ class BaseKVStore:
         payloads = await self._read_many(collection, key_list)
         now = time.time()
         values: list[Value | None] = []
-        for key, payload in zip(key_list, payloads):
+        for key, payload in zip(key_list, payloads, strict=False):
             if payload is None:
                 values.append(None)
                 continue
             document = _envelope.decode(payload, collection, key)
             expires_at = document["expires_at"]
-            values.append(
-                document["value"] if expires_at is None or expires_at > now else None
-            )
+            values.append(document["value"] if expires_at is None or expires_at > now else None)
         return values
 
     async def put_many(
@@ -210,7 +208,7 @@ class BaseKVStore:
         payloads = await self._read_many(collection, key_list)
         now = time.time()
         results: list[tuple[Value | None, TTLInfo | None]] = []
-        for key, payload in zip(key_list, payloads):
+        for key, payload in zip(key_list, payloads, strict=False):
             document = None if payload is None else _envelope.decode(payload, collection, key)
             if document is None or not _envelope.is_live(document, now):
                 results.append((None, None))

@@ -15,16 +15,14 @@ TTL = float | int | timedelta | None
 
 def check_name(collection: object, key: object) -> None:
     """Raise InvalidKeyError unless both are non-empty ``str``."""
-    if type(collection) is not str or not collection:
-        if not isinstance(collection, str) or not collection:
-            raise InvalidKeyError(
-                f"collection must be a non-empty str, got {collection!r} (key {key!r})"
-            )
-    if type(key) is not str or not key:
-        if not isinstance(key, str) or not key:
-            raise InvalidKeyError(
-                f"key must be a non-empty str, got {key!r} (collection {collection!r})"
-            )
+    if not isinstance(collection, str) or not collection:
+        raise InvalidKeyError(
+            f"collection must be a non-empty str, got {collection!r} (key {key!r})"
+        )
+    if not isinstance(key, str) or not key:
+        raise InvalidKeyError(
+            f"key must be a non-empty str, got {key!r} (collection {collection!r})"
+        )
 
 
 def check_collection(collection: object) -> None:
@@ -42,11 +40,10 @@ def check_keys(collection: object, keys: object) -> list[str]:
         )
     key_list = list(keys)
     for key in key_list:
-        if type(key) is not str or not key:
-            if not isinstance(key, str) or not key:
-                raise InvalidKeyError(
-                    f"key must be a non-empty str, got {key!r} (collection {collection!r})"
-                )
+        if not isinstance(key, str) or not key:
+            raise InvalidKeyError(
+                f"key must be a non-empty str, got {key!r} (collection {collection!r})"
+            )
     return key_list
 
 
@@ -60,11 +57,10 @@ def check_items(collection: object, items: object) -> list[tuple[str, Any]]:
         )
     pairs = list(items.items())
     for key, _ in pairs:
-        if type(key) is not str or not key:
-            if not isinstance(key, str) or not key:
-                raise InvalidKeyError(
-                    f"key must be a non-empty str, got {key!r} (collection {collection!r})"
-                )
+        if not isinstance(key, str) or not key:
+            raise InvalidKeyError(
+                f"key must be a non-empty str, got {key!r} (collection {collection!r})"
+            )
     return pairs
 
 

@@ -1,1 +1,10 @@
-"""The kvstore conformance kit."""
+"""kvstore-testing: the conformance kit every kvstore backend runs.
+
+Subclass :class:`StoreConformance` in a backend's tests, define an async ``store``
+fixture that yields an empty store, and declare the backend's :class:`Capabilities`.
+"""
+
+from ._capabilities import Capabilities as Capabilities
+from ._conformance import StoreConformance as StoreConformance
+
+__all__ = ["Capabilities", "StoreConformance"]

@@ -22,7 +22,9 @@ class SimpleStore(BaseKVStore):
 
     def __init__(self, max_entries: int | None = 10_000) -> None:
         if max_entries is not None and (type(max_entries) is not int or max_entries < 1):
-            raise ConfigurationError(f"max_entries must be None or an int >= 1, got {max_entries!r}")
+            raise ConfigurationError(
+                f"max_entries must be None or an int >= 1, got {max_entries!r}"
+            )
         self.max_entries = max_entries
         self.entries: dict[tuple[str, str], tuple[str, float | None]] = {}
         """(collection, key) -> (envelope payload, expiry as epoch seconds or None)."""

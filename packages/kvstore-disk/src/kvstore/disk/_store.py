@@ -1,0 +1,496 @@
+"""DiskStore: a persistent, multi-process key-value store on diskcache (SQLite)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import diskcache
+from diskcache.core import EVICTION_POLICY, MODE_BINARY, MODE_RAW, MODE_TEXT
+
+from kvstore.core import BaseKVStore
+from kvstore.core.errors import (
+    ConfigurationError,
+    DeserializationError,
+    SetupError,
+    StoreConnectionError,
+)
+
+from ._disk import NoPickleDisk
+from ._layout import (
+    NAMESPACE,
+    NAMESPACE_END,
+    collection_from_prefix,
+    collection_prefix,
+    decode_key,
+    encode_key,
+)
+
+_T = TypeVar("_T")
+Payload = str | bytes
+_Row = tuple[int, "str | None", object]
+"""A row's diskcache mode, value file name (or None) and inline value."""
+
+_DRIVER_ERRORS = (sqlite3.Error, OSError, diskcache.Timeout)
+"""What diskcache and sqlite3 raise: wrapped in StoreConnectionError at the boundary."""
+
+INLINE_BATCH = 16
+"""Batches of at most this many keys run on the event loop; larger ones in a worker thread.
+
+Measured (benchmarks/bench_disk.py): a thread hop costs about as much as touching
+16 rows, so smaller batches are faster inline and larger ones would hold the loop.
+"""
+SCAN_PAGE = 1_000
+"""Keys fetched per query when listing a collection."""
+_SQL_CHUNK = 500
+"""Keys per ``IN (...)`` list: below SQLite's smallest bound-parameter limit (999)."""
+_PREFIX_CACHE = 1_024
+"""Encoded collection prefixes remembered; the cache is emptied when it grows past this."""
+_LIVE = "(expire_time IS NULL OR expire_time > ?)"
+_SELECT_ONE = (
+    f"SELECT rowid, mode, filename, value FROM Cache WHERE key = ? AND raw = 1 AND {_LIVE}"
+)
+
+
+class DiskStore(BaseKVStore):
+    """A key-value store persisted in a directory by diskcache (SQLite in WAL mode).
+
+    Entries survive process restarts, and several processes may use one directory at
+    once. Values are stored as the envelope's JSON text; nothing is ever pickled or
+    unpickled, whatever the cache file holds. Small single operations run on the event
+    loop (faster than a thread hop); batches over many keys, large values, listing,
+    clearing and culling run in a worker thread.
+
+    Args:
+        path: the cache directory, created if missing.
+        size_limit: the most bytes the cache holds (SQLite pages plus value files);
+            when a write takes it over, the least recently *written* entries are
+            evicted. None (the default) never evicts a live entry.
+        cache: an open ``diskcache.Cache`` to use instead of ``path``; the store
+            leaves it open on close. Its Disk must be ``diskcache.Disk`` or
+            ``NoPickleDisk`` (a Disk that changes how keys or values are stored would
+            not read back the store's rows).
+        timeout: seconds to wait for SQLite's write lock (held by another thread or
+            process) before an operation fails with StoreConnectionError.
+
+    Raises:
+        ConfigurationError: neither or both of ``path`` and ``cache``, or a bad option.
+        SetupError: the directory or its database cannot be created or opened.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        size_limit: int | None = None,
+        cache: diskcache.Cache | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        if (path is None) == (cache is None):
+            raise ConfigurationError("DiskStore needs exactly one of path=... or cache=...")
+        if size_limit is not None and (type(size_limit) is not int or size_limit < 1):
+            raise ConfigurationError(f"size_limit must be None or an int >= 1, got {size_limit!r}")
+        if type(timeout) not in (int, float) or not 0 < timeout < float("inf"):
+            raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if cache is None:
+            self._cache = _open_cache(os.fspath(path), size_limit, timeout)  # type: ignore[arg-type]
+            self._owns_cache = True
+        else:
+            if not isinstance(cache, diskcache.Cache):
+                raise ConfigurationError(
+                    f"cache must be a diskcache.Cache, got {type(cache).__name__}"
+                )
+            if size_limit is not None:
+                raise ConfigurationError(
+                    "size_limit applies to a cache the store opens; set it on the cache instead"
+                )
+            _check_disk(cache.disk)
+            self._cache = cache
+            self._owns_cache = False
+        self._size_limit = size_limit
+        self._directory: str = self._cache.directory
+        self._file_threshold: int = self._cache.disk.min_file_size
+        self._touches: bool = EVICTION_POLICY[self._cache.eviction_policy]["get"] is not None
+        self._prefixes: dict[str, bytes] = {}
+        self._executor: ThreadPoolExecutor | None = None
+        self._offloaded = 0
+        self._closed = False
+
+    @property
+    def cache(self) -> diskcache.Cache:
+        """The diskcache.Cache the store reads and writes."""
+        return self._cache
+
+    @property
+    def directory(self) -> str:
+        """The cache directory."""
+        return self._directory
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _head(self, collection: str) -> bytes:
+        """Return the bytes every diskcache key of ``collection`` starts with."""
+        head = self._prefixes.get(collection)
+        if head is None:
+            if len(self._prefixes) >= _PREFIX_CACHE:
+                self._prefixes.clear()
+            head = self._prefixes[collection] = collection_prefix(collection) + b"\x00"
+        return head
+
+    def _check_open(self) -> None:
+        """Raise StoreConnectionError once the store is closed."""
+        if self._closed:
+            raise StoreConnectionError(f"{self!r} is closed")
+
+    def _failure(
+        self, action: str, exc: BaseException, collection: str | None = None, key: str | None = None
+    ) -> StoreConnectionError:
+        """Return the error raised when diskcache or SQLite fails during ``action``."""
+        where = "" if collection is None else f" collection {collection!r}"
+        if key is not None:
+            where += f" key {key!r}"
+        if isinstance(exc, diskcache.Timeout):
+            cause = f"the database stayed locked for more than {self._cache.timeout} s"
+        else:
+            cause = f"{type(exc).__name__}: {exc}"
+        return StoreConnectionError(
+            f"DiskStore at {self._directory!r} could not {action}{where}: {cause}"
+        )
+
+    async def _offload(self, function: Callable[..., _T], *args: Any) -> _T:
+        """Run ``function(*args)`` in the store's worker thread."""
+        if self._closed:
+            raise StoreConnectionError(f"{self!r} is closed")
+        executor = self._executor
+        if executor is None:
+            # One worker: SQLite serialises writers anyway, and one thread is one
+            # connection the store can close again.
+            executor = self._executor = ThreadPoolExecutor(1, thread_name_prefix="kvstore-disk")
+        self._offloaded += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+        finally:
+            self._offloaded -= 1
+
+    def _payload(
+        self, mode: int, filename: str | None, value: object, collection: str, key: str
+    ) -> Payload | None:
+        """Return the payload of a row; refuse any mode but raw, text and binary."""
+        if filename is None:
+            if mode == MODE_RAW and (type(value) is str or type(value) is bytes):
+                return value  # type: ignore[return-value]
+        elif mode == MODE_TEXT or mode == MODE_BINARY:
+            path = os.path.join(self._directory, filename)
+            try:
+                if mode == MODE_TEXT:
+                    with open(path, encoding="utf-8") as reader:
+                        return reader.read()
+                with open(path, "rb") as reader:
+                    return reader.read()
+            except FileNotFoundError:
+                # Overwritten or deleted by another writer since the row was read.
+                return None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise self._failure("read", exc, collection, key) from exc
+        raise DeserializationError(
+            f"stored data for collection {collection!r} key {key!r} in {self._directory!r} "
+            f"is not a kvstore payload (diskcache mode {mode}); pickled values are refused"
+        )
+
+    def _touch(self, rowids: list[int]) -> None:
+        """Record a read for eviction policies that order by access (handed-in caches)."""
+        update = EVICTION_POLICY[self._cache.eviction_policy]["get"]
+        placeholders = ",".join("?" * len(rowids))
+        self._cache._sql(
+            f"UPDATE Cache SET {update.format(now=time.time())} WHERE rowid IN ({placeholders})",
+            rowids,
+        )
+
+    # -- reads ------------------------------------------------------------------------
+
+    async def _read(self, collection: str, key: str) -> Payload | None:
+        if self._closed:
+            raise StoreConnectionError(f"{self!r} is closed")
+        try:
+            rows = self._cache._sql(
+                _SELECT_ONE, (self._head(collection) + encode_key(key), time.time())
+            ).fetchall()
+            if not rows:
+                return None
+            ((rowid, mode, filename, value),) = rows
+            if self._touches:
+                self._touch([rowid])
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("read", exc, collection, key) from exc
+        if filename is None:
+            return self._payload(mode, filename, value, collection, key)
+        # A value kept in its own file: read it off the loop.
+        payload = await self._offload(self._payload, mode, filename, value, collection, key)
+        if payload is None:
+            return await self._read(collection, key)
+        return payload
+
+    def _select(self, collection: str, keys: list[str]) -> dict[str, _Row]:
+        """Return the live rows of distinct ``keys``, in a few queries."""
+        if self._closed:
+            raise StoreConnectionError(f"{self!r} is closed")
+        head = self._head(collection)
+        found: dict[str, _Row] = {}
+        try:
+            sql = self._cache._sql
+            for start in range(0, len(keys), _SQL_CHUNK):
+                chunk = keys[start : start + _SQL_CHUNK]
+                db_keys = [head + encode_key(key) for key in chunk]
+                by_db_key = dict(zip(db_keys, chunk))
+                rows = sql(
+                    "SELECT rowid, key, mode, filename, value FROM Cache"
+                    f" WHERE key IN ({','.join('?' * len(chunk))}) AND raw = 1 AND {_LIVE}",
+                    (*db_keys, time.time()),
+                ).fetchall()
+                for _, db_key, mode, filename, value in rows:
+                    found[by_db_key[db_key]] = (mode, filename, value)
+                if rows and self._touches:
+                    self._touch([row[0] for row in rows])
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("read", exc, collection, keys[0]) from exc
+        return found
+
+    def _resolve(self, collection: str, rows: dict[str, _Row]) -> dict[str, Payload | None]:
+        """Return the payload of each row (reading value files)."""
+        return {
+            key: self._payload(mode, filename, value, collection, key)
+            for key, (mode, filename, value) in rows.items()
+        }
+
+    def _read_rows(self, collection: str, keys: list[str]) -> dict[str, Payload | None]:
+        """Return the payloads of distinct ``keys`` that have a live row."""
+        return self._resolve(collection, self._select(collection, keys))
+
+    async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
+        unique = list(dict.fromkeys(keys))
+        if len(unique) <= INLINE_BATCH and not self._offloaded:
+            rows = self._select(collection, unique)
+            if any(filename is not None for _, filename, _ in rows.values()):
+                found = await self._offload(self._resolve, collection, rows)
+            else:
+                found = self._resolve(collection, rows)
+        else:
+            found = await self._offload(self._read_rows, collection, unique)
+        vanished = [key for key, payload in found.items() if payload is None]
+        if vanished:
+            # A value file was removed by a concurrent overwrite: read those keys again.
+            found.update(zip(vanished, await self._read_many(collection, vanished)))
+        return [found.get(key) for key in keys]
+
+    # -- writes -----------------------------------------------------------------------
+
+    def _set(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
+        """Write one row in its own transaction."""
+        db_key = self._head(collection) + encode_key(key)
+        try:
+            self._check_open()
+            self._cache.set(db_key, payload, expire=ttl)
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("write", exc, collection, key) from exc
+
+    async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
+        if self._offloaded or len(payload) >= self._file_threshold:
+            # A batch in the worker holds SQLite's write lock (waiting for it here would
+            # block the loop), or the value goes to its own file.
+            await self._offload(self._set, collection, key, payload, ttl)
+        else:
+            self._set(collection, key, payload, ttl)
+
+    def _set_many(self, collection: str, entries: list[tuple[str, str]], ttl: float | None) -> None:
+        """Write every (key, payload) pair in one transaction."""
+        head = self._head(collection)
+        cache = self._cache
+        key = entries[0][0]
+        try:
+            self._check_open()
+            with cache.transact():
+                for key, payload in entries:
+                    cache.set(head + encode_key(key), payload, expire=ttl)
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("write", exc, collection, key) from exc
+
+    async def _write_many(
+        self, collection: str, entries: list[tuple[str, str]], ttl: float | None
+    ) -> None:
+        if self._offloaded or len(entries) > INLINE_BATCH:
+            await self._offload(self._set_many, collection, entries, ttl)
+        else:
+            self._set_many(collection, entries, ttl)
+
+    def _delete(self, collection: str, keys: list[str]) -> int:
+        """Delete distinct keys in one transaction; return how many were live."""
+        head = self._head(collection)
+        cache = self._cache
+        key = keys[0]
+        removed = 0
+        try:
+            self._check_open()
+            with cache.transact():
+                for key in keys:
+                    removed += cache.delete(head + encode_key(key))
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("delete", exc, collection, key) from exc
+        return removed
+
+    async def _remove(self, collection: str, key: str) -> bool:
+        if self._offloaded:
+            return await self._offload(self._delete, collection, [key]) > 0
+        return self._delete(collection, [key]) > 0
+
+    async def _remove_many(self, collection: str, keys: list[str]) -> int:
+        if self._offloaded or len(keys) > INLINE_BATCH:
+            return await self._offload(self._delete, collection, keys)
+        return self._delete(collection, keys)
+
+    # -- management -------------------------------------------------------------------
+
+    def _scan_page(self, collection: str, after: bytes, end: bytes) -> list[bytes]:
+        """Return up to SCAN_PAGE live diskcache keys in (after, end), in key order."""
+        try:
+            self._check_open()
+            rows = self._cache._sql(
+                f"SELECT key FROM Cache WHERE key > ? AND key < ? AND raw = 1 AND {_LIVE}"
+                " ORDER BY key LIMIT ?",
+                (after, end, time.time(), SCAN_PAGE),
+            ).fetchall()
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("list the keys of", exc, collection) from exc
+        return [row[0] for row in rows]
+
+    async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
+        head = self._head(collection)
+        end = head[:-1] + b"\x01"
+        after = head
+        skip = len(head)
+        while True:
+            page = await self._offload(self._scan_page, collection, after, end)
+            if page:
+                yield [decode_key(db_key[skip:]) for db_key in page]
+            if len(page) < SCAN_PAGE:
+                return
+            after = page[-1]
+
+    def _list_collections(self) -> list[str]:
+        """Return every collection with a live row, one index seek per collection."""
+        names: list[str] = []
+        start = NAMESPACE
+        try:
+            self._check_open()
+            sql = self._cache._sql
+            while True:
+                row = sql(
+                    "SELECT key FROM Cache WHERE key >= ? AND key < ? AND raw = 1"
+                    " ORDER BY key LIMIT 1",
+                    (start, NAMESPACE_END),
+                ).fetchone()
+                if row is None:
+                    return names
+                prefix = row[0][: row[0].index(b"\x00", len(NAMESPACE))]
+                live = sql(
+                    f"SELECT 1 FROM Cache WHERE key > ? AND key < ? AND raw = 1 AND {_LIVE}"
+                    " LIMIT 1",
+                    (prefix + b"\x00", prefix + b"\x01", time.time()),
+                ).fetchone()
+                if live is not None:
+                    names.append(collection_from_prefix(prefix))
+                start = prefix + b"\x01"
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("list collections", exc) from exc
+
+    async def _collections(self) -> list[str]:
+        return await self._offload(self._list_collections)
+
+    def _clear_rows(self, collection: str) -> int:
+        """Delete every row of one collection in one transaction; return how many were live."""
+        head = self._head(collection)
+        bounds = (head, head[:-1] + b"\x01")
+        where = "key > ? AND key < ? AND raw = 1"
+        cache = self._cache
+        try:
+            self._check_open()
+            sql = self._cache._sql
+            with cache.transact():
+                (live,) = sql(
+                    f"SELECT COUNT(*) FROM Cache WHERE {where} AND {_LIVE}", (*bounds, time.time())
+                ).fetchone()
+                files = sql(
+                    f"SELECT filename FROM Cache WHERE {where} AND filename IS NOT NULL", bounds
+                ).fetchall()
+                sql(f"DELETE FROM Cache WHERE {where}", bounds)
+            for (filename,) in files:
+                cache.disk.remove(filename)
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("clear", exc, collection) from exc
+        return int(live)
+
+    async def _clear(self, collection: str) -> int:
+        return await self._offload(self._clear_rows, collection)
+
+    def _cull_rows(self) -> None:
+        """Remove expired rows, then evict down to the size limit."""
+        try:
+            self._check_open()
+            self._cache.cull()
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("cull expired entries", exc) from exc
+
+    async def _cull(self) -> None:
+        await self._offload(self._cull_rows)
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    async def _close(self) -> None:
+        if self._closed:
+            return
+        executor = self._executor
+        if executor is not None:
+            # The worker's SQLite connection is the store's own, even in a handed-in cache.
+            await asyncio.get_running_loop().run_in_executor(executor, self._cache.close)
+            executor.shutdown(wait=True)
+            self._executor = None
+        self._closed = True
+        if self._owns_cache:
+            self._cache.close()
+
+    def __repr__(self) -> str:
+        return f"DiskStore(path={self._directory!r}, size_limit={self._size_limit!r})"
+
+
+def _open_cache(path: str, size_limit: int | None, timeout: float) -> diskcache.Cache:
+    """Open (creating if needed) the cache directory at ``path``."""
+    settings: dict[str, Any] = (
+        {"eviction_policy": "none"}
+        if size_limit is None
+        else {"eviction_policy": "least-recently-stored", "size_limit": size_limit}
+    )
+    try:
+        return diskcache.Cache(path, timeout=timeout, disk=NoPickleDisk, **settings)
+    except _DRIVER_ERRORS as exc:
+        raise SetupError(
+            f"DiskStore cannot open a cache directory at {path!r}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _check_disk(disk: diskcache.Disk) -> None:
+    """Raise ConfigurationError unless ``disk`` stores str and bytes as diskcache.Disk does."""
+    kind = type(disk)
+    if isinstance(disk, NoPickleDisk) or (
+        kind.put is diskcache.Disk.put and kind.store is diskcache.Disk.store
+    ):
+        return
+    raise ConfigurationError(
+        f"DiskStore needs a cache whose Disk is diskcache.Disk or NoPickleDisk, got {kind.__name__}"
+    )
+
+
+__all__ = ["DiskStore"]

@@ -1,0 +1,432 @@
+"""RedisStore: the kvstore protocol on Redis and Redis Cluster (redis-py asyncio)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, NoReturn
+
+from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import RedisClusterException, RedisError, ResponseError
+
+from kvstore.core import BaseKVStore
+from kvstore.core.errors import ConfigurationError, DeserializationError, StoreConnectionError
+
+from ._config import (
+    CLUSTER_SCHEMES,
+    check_int,
+    check_positive_number,
+    cluster_base_url,
+    redact_url,
+    url_scheme,
+)
+from ._layout import as_text, collection_prefix, decode_name, encode_name, glob_pattern
+
+DEFAULT_PREFIX = "kvstore:"
+
+_DRIVER_ERRORS = (RedisError, RedisClusterException, OSError, asyncio.TimeoutError)
+"""What redis-py raises when a server cannot be reached, refuses a command or times out."""
+
+_RETRY_BACKOFF_BASE = 0.01
+_RETRY_BACKOFF_CAP = 0.25
+"""Seconds between retries of a failed connection: long enough for a restarted server."""
+
+
+class RedisStore(BaseKVStore):
+    """A store on Redis (standalone, or Redis Cluster), with native millisecond expiry.
+
+    Give exactly one of ``url``, ``client`` or ``host`` (with ``port``, ``db``,
+    ``username``, ``password``); with none, the store connects to ``localhost:6379``, db 0.
+
+    Args:
+        url: ``redis://[user:password@]host:port/db``, ``rediss://...`` (TLS),
+            ``unix:///path/to/redis.sock?db=0``, or a cluster URL
+            ``redis+cluster://host:port`` / ``rediss+cluster://host:port`` naming any node.
+        client: a ``redis.asyncio.Redis`` or ``redis.asyncio.RedisCluster`` to use as is;
+            the store never closes it, and its own timeouts and retries apply.
+        host, port, db, username, password: a standalone server, without a URL.
+        prefix: every Redis key the store reads, writes or scans starts with it.
+        socket_timeout: seconds a command may wait for a reply (also the longest wait for
+            a free pooled connection).
+        socket_connect_timeout: seconds a connection attempt may take.
+        retries: how many times a command that failed on a broken connection is retried
+            on a new one (a server restart breaks every pooled connection).
+        max_connections: connections the store opens at most (per node on a cluster);
+            more concurrent calls wait for a free one.
+        scan_count: the ``COUNT`` hint of each ``SCAN`` page.
+        client_options: further keyword arguments for the redis-py client the store
+            creates (for example ``ssl_ca_certs``, ``ssl_certfile``, ``health_check_interval``).
+
+    Raises:
+        ConfigurationError: conflicting or invalid options, or an unknown URL scheme.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: Redis | RedisCluster | None = None,
+        host: str | None = None,
+        port: int = 6379,
+        db: int = 0,
+        username: str | None = None,
+        password: str | None = None,
+        prefix: str = DEFAULT_PREFIX,
+        socket_timeout: float = 5.0,
+        socket_connect_timeout: float = 5.0,
+        retries: int = 1,
+        max_connections: int = 100,
+        scan_count: int = 1000,
+        client_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        if sum(option is not None for option in (url, client, host)) > 1:
+            raise ConfigurationError("give RedisStore only one of url=, client= or host=")
+        if not isinstance(prefix, str) or not prefix:
+            raise ConfigurationError(f"prefix must be a non-empty str, got {prefix!r}")
+        timeout = check_positive_number("socket_timeout", socket_timeout)
+        connect_timeout = check_positive_number("socket_connect_timeout", socket_connect_timeout)
+        check_int("retries", retries, 0)
+        check_int("max_connections", max_connections, 1)
+        self._scan_count = check_int("scan_count", scan_count, 1)
+        self._prefix = prefix
+        self._secrets: list[str] = []
+        options: dict[str, Any] = {
+            "socket_timeout": timeout,
+            "socket_connect_timeout": connect_timeout,
+            "retry": Retry(
+                ExponentialWithJitterBackoff(base=_RETRY_BACKOFF_BASE, cap=_RETRY_BACKOFF_CAP),
+                retries,
+            ),
+            "max_connections": max_connections,
+            **(client_options or {}),
+        }
+        self._client: Redis | RedisCluster
+        if client is not None:
+            if not isinstance(client, (Redis, RedisCluster)):
+                raise ConfigurationError(
+                    "client must be a redis.asyncio.Redis or redis.asyncio.RedisCluster, "
+                    f"got {type(client).__name__}"
+                )
+            self._client = client
+            self._owns_client = False
+            self._where = f"client={_describe_client(client)}"
+        elif url is not None:
+            scheme = url_scheme(url)
+            self._where = f"url={redact_url(url)!r}"
+            self._client = self._open_url(url, scheme, options)
+            self._owns_client = True
+        else:
+            host = "localhost" if host is None else host
+            if not isinstance(host, str) or not host:
+                raise ConfigurationError(f"host must be a non-empty str, got {host!r}")
+            check_int("port", port, 0)
+            check_int("db", db, 0)
+            if password is not None:
+                self._secrets.append(password)
+            pool = BlockingConnectionPool(
+                host=host,
+                port=port,
+                db=db,
+                username=username,
+                password=password,
+                timeout=timeout,
+                **options,
+            )
+            self._client = Redis.from_pool(pool)
+            self._owns_client = True
+            self._where = f"host={host!r}, port={port!r}, db={db!r}"
+        self._cluster = isinstance(self._client, RedisCluster)
+        self._secrets.extend(_client_secrets(self._client))
+        # redis-py refuses a command outright once a non-blocking pool (a cluster node's,
+        # or a handed-in client's default pool) is exhausted; queue callers instead.
+        pool_blocks = not self._cluster and isinstance(
+            getattr(self._client, "connection_pool", None), BlockingConnectionPool
+        )
+        limit = _connection_limit(self._client) if client is not None else max_connections
+        self._gate: contextlib.AbstractAsyncContextManager[Any] = (
+            contextlib.nullcontext() if pool_blocks else asyncio.Semaphore(limit)
+        )
+
+    def _open_url(self, url: str, scheme: str, options: dict[str, Any]) -> Redis | RedisCluster:
+        """Create the client a URL describes."""
+        try:
+            if scheme in CLUSTER_SCHEMES:
+                cluster = RedisCluster.from_url(cluster_base_url(url, scheme), **options)
+                return cluster
+            pool = BlockingConnectionPool.from_url(url, timeout=options["socket_timeout"], **options)
+        except (ValueError, TypeError, RedisError, RedisClusterException) as exc:
+            raise ConfigurationError(
+                f"RedisStore cannot open {redact_url(url)!r}: {self._redact(str(exc))}"
+            ) from None
+        return Redis.from_pool(pool)
+
+    # -- primitives ---------------------------------------------------------------------
+
+    async def _read(self, collection: str, key: str) -> bytes | str | None:
+        try:
+            async with self._gate:
+                payload: bytes | str | None = await self._client.execute_command(
+                    "GET", encode_name(self._prefix, collection, key)
+                )
+        except _DRIVER_ERRORS as exc:
+            self._fail(exc, "get", collection, key)
+        return payload
+
+    async def _read_many(self, collection: str, keys: list[str]) -> list[bytes | str | None]:
+        prefix = self._prefix
+        names = [encode_name(prefix, collection, key) for key in keys]
+        try:
+            async with self._gate:
+                if not self._cluster:
+                    payloads: list[bytes | str | None] = await self._client.execute_command(
+                        "MGET", *names
+                    )
+                    return payloads
+                pipe = self._client.pipeline()
+                for name in names:
+                    pipe.execute_command("GET", name)
+                return await pipe.execute()  # type: ignore[no-any-return]
+        except _DRIVER_ERRORS as exc:
+            self._fail(exc, "get_many", collection, keys)
+
+    async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
+        name = encode_name(self._prefix, collection, key)
+        try:
+            async with self._gate:
+                if ttl is None:
+                    await self._client.execute_command("SET", name, payload)
+                else:
+                    await self._client.execute_command("SET", name, payload, "PX", _millis(ttl))
+        except _DRIVER_ERRORS as exc:
+            self._fail(exc, "put", collection, key)
+
+    async def _write_many(
+        self, collection: str, entries: list[tuple[str, str]], ttl: float | None
+    ) -> None:
+        prefix = self._prefix
+        try:
+            async with self._gate:
+                if ttl is None and not self._cluster:
+                    arguments: list[bytes | str] = []
+                    for key, payload in entries:
+                        arguments.append(encode_name(prefix, collection, key))
+                        arguments.append(payload)
+                    await self._client.execute_command("MSET", *arguments)
+                    return
+                pipe = self._pipeline()
+                if ttl is None:
+                    for key, payload in entries:
+                        pipe.execute_command("SET", encode_name(prefix, collection, key), payload)
+                else:
+                    millis = _millis(ttl)
+                    for key, payload in entries:
+                        pipe.execute_command(
+                            "SET", encode_name(prefix, collection, key), payload, "PX", millis
+                        )
+                await pipe.execute()
+        except _DRIVER_ERRORS as exc:
+            self._fail(exc, "put_many", collection, [key for key, _ in entries])
+
+    async def _remove(self, collection: str, key: str) -> bool:
+        try:
+            async with self._gate:
+                removed = await self._client.execute_command(
+                    "UNLINK", encode_name(self._prefix, collection, key)
+                )
+        except _DRIVER_ERRORS as exc:
+            self._fail(exc, "delete", collection, key)
+        return bool(removed)
+
+    async def _remove_many(self, collection: str, keys: list[str]) -> int:
+        prefix = self._prefix
+        try:
+            return await self._unlink([encode_name(prefix, collection, key) for key in keys])
+        except _DRIVER_ERRORS as exc:
+            self._fail(exc, "delete_many", collection, keys)
+
+    async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
+        literal = collection_prefix(self._prefix, collection)
+        start = len(literal)
+        async for page in self._scan_names(glob_pattern(literal), collection):
+            keys = [as_text(name)[start:] for name in page]
+            yield [key for key in keys if key]
+
+    async def _collections(self) -> list[str]:
+        found: set[str] = set()
+        prefix = self._prefix
+        async for page in self._scan_names(glob_pattern(prefix), None):
+            for name in page:
+                decoded = decode_name(prefix, name)
+                if decoded is not None:
+                    found.add(decoded[0])
+        return list(found)
+
+    async def _clear(self, collection: str) -> int:
+        removed = 0
+        pattern = glob_pattern(collection_prefix(self._prefix, collection))
+        async for page in self._scan_names(pattern, collection):
+            try:
+                removed += await self._unlink(page)
+            except _DRIVER_ERRORS as exc:
+                self._fail(exc, "clear_collection", collection, None)
+        return removed
+
+    async def _close(self) -> None:
+        if self._owns_client:
+            with contextlib.suppress(*_DRIVER_ERRORS):
+                await self._client.aclose()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _pipeline(self) -> Any:
+        """A non-transactional pipeline (grouped per node on a cluster)."""
+        if self._cluster:
+            return self._client.pipeline()
+        return self._client.pipeline(transaction=False)
+
+    async def _unlink(self, names: Sequence[bytes | str]) -> int:
+        """Remove Redis keys in one round trip; return how many existed (and were live)."""
+        if not names:
+            return 0
+        async with self._gate:
+            if not self._cluster:
+                return int(await self._client.execute_command("UNLINK", *names))
+            # A multi-key command must stay within one hash slot on a cluster.
+            by_slot: dict[int, list[bytes | str]] = {}
+            for name in names:
+                by_slot.setdefault(self._client.keyslot(name), []).append(name)
+            pipe = self._client.pipeline()
+            for group in by_slot.values():
+                pipe.execute_command("UNLINK", *group)
+            return sum(int(count) for count in await pipe.execute())
+
+    async def _scan_names(
+        self, pattern: bytes, collection: str | None
+    ) -> AsyncIterator[list[bytes | str]]:
+        """Yield pages of the Redis keys matching ``pattern``, each key once, on every primary."""
+        seen: set[bytes | str] = set()
+        nodes: list[Any] = [None]
+        try:
+            if self._cluster:
+                async with self._gate:
+                    nodes = list(self._client.get_primaries())  # type: ignore[union-attr]
+                    if not nodes:
+                        await self._client.initialize()  # type: ignore[union-attr]
+                        nodes = list(self._client.get_primaries())  # type: ignore[union-attr]
+        except _DRIVER_ERRORS as exc:
+            self._fail(exc, "scan", collection, None)
+        for node in nodes:
+            cursor: int | bytes = 0
+            while True:
+                try:
+                    async with self._gate:
+                        if node is None:
+                            reply = await self._client.execute_command(
+                                "SCAN", cursor, "MATCH", pattern, "COUNT", self._scan_count
+                            )
+                        else:
+                            reply = await self._client.execute_command(
+                                "SCAN",
+                                cursor,
+                                "MATCH",
+                                pattern,
+                                "COUNT",
+                                self._scan_count,
+                                target_nodes=node,
+                            )
+                except _DRIVER_ERRORS as exc:
+                    self._fail(exc, "scan", collection, None)
+                cursor, names = _scan_reply(reply)
+                # SCAN may return a key twice (while Redis rehashes); report it once.
+                page = [name for name in names if name not in seen]
+                seen.update(page)
+                if page:
+                    yield page
+                if not cursor or cursor in (b"0", "0"):
+                    break
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _fail(
+        self, exc: BaseException, operation: str, collection: str | None, keys: object
+    ) -> NoReturn:
+        """Raise the kvstore error for a driver exception, chained, naming collection and key."""
+        if isinstance(keys, list):
+            shown = ", ".join(repr(key) for key in keys[:3]) + (", ..." if len(keys) > 3 else "")
+            where = f"collection {collection!r} keys [{shown}] ({len(keys)} keys)"
+        elif keys is not None:
+            where = f"collection {collection!r} key {keys!r}"
+        elif collection is not None:
+            where = f"collection {collection!r}"
+        else:
+            where = "all collections"
+        detail = self._redact(f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, ResponseError) and str(exc).startswith("WRONGTYPE"):
+            raise DeserializationError(
+                f"stored data for {where} is not a Redis string, so not a kvstore envelope "
+                f"({detail})"
+            ) from exc
+        raise StoreConnectionError(f"Redis {operation} failed for {where}: {detail}") from exc
+
+    def __repr__(self) -> str:
+        kind = "cluster, " if self._cluster else ""
+        return f"RedisStore({kind}{self._where}, prefix={self._prefix!r})"
+
+
+def _millis(ttl: float) -> int:
+    """A positive TTL in whole milliseconds (at least 1: PX 0 is an error in Redis)."""
+    return max(1, int(ttl * 1000))
+
+
+def _scan_reply(reply: Any) -> tuple[int | bytes | str, list[bytes | str]]:
+    """The (cursor, keys) of a SCAN reply (a cluster client wraps it per node)."""
+    if isinstance(reply, dict):
+        reply = next(iter(reply.values()))
+    cursor, names = reply
+    if isinstance(cursor, dict):
+        cursor = next(iter(cursor.values()))
+    return cursor, list(names)
+
+
+def _describe_client(client: object) -> str:
+    """Name a handed-in client by its address only (never its credentials)."""
+    kwargs = _connection_kwargs(client)
+    if "path" in kwargs:
+        return f"{type(client).__name__}(path={kwargs['path']!r})"
+    return (
+        f"{type(client).__name__}(host={kwargs.get('host')!r}, port={kwargs.get('port')!r}"
+        + (f", db={kwargs['db']!r})" if "db" in kwargs else ")")
+    )
+
+
+def _connection_kwargs(client: object) -> dict[str, Any]:
+    if isinstance(client, RedisCluster):
+        kwargs = dict(client.get_connection_kwargs())
+        default = client.get_default_node()
+        if default is not None:
+            kwargs.setdefault("host", default.host)
+            kwargs.setdefault("port", default.port)
+        return kwargs
+    pool = getattr(client, "connection_pool", None)
+    return dict(getattr(pool, "connection_kwargs", {}))
+
+
+def _client_secrets(client: object) -> list[str]:
+    """The passwords a client holds, to scrub from error messages."""
+    password = _connection_kwargs(client).get("password")
+    return [password] if isinstance(password, str) and password else []
+
+
+def _connection_limit(client: object) -> int:
+    """How many commands may run at once on a handed-in client without exhausting its pool."""
+    if isinstance(client, RedisCluster):
+        limit = _connection_kwargs(client).get("max_connections")
+    else:
+        limit = getattr(getattr(client, "connection_pool", None), "max_connections", None)
+    return limit if isinstance(limit, int) and limit > 0 else 100

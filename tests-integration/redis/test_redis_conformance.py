@@ -1,0 +1,27 @@
+"""RedisStore passes the whole conformance kit, standalone and on a 3-master Redis Cluster."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from kvstore.core import BaseKVStore
+from kvstore.testing import Capabilities, StoreConformance
+
+
+class TestRedisStandaloneConformance(StoreConformance):
+    capabilities = Capabilities()
+
+    @pytest.fixture
+    async def store(self, redis_store: BaseKVStore) -> AsyncIterator[BaseKVStore]:
+        yield redis_store
+
+
+@pytest.mark.cluster
+class TestRedisClusterConformance(StoreConformance):
+    capabilities = Capabilities()
+
+    @pytest.fixture
+    async def store(self, redis_cluster_store: BaseKVStore) -> AsyncIterator[BaseKVStore]:
+        yield redis_cluster_store

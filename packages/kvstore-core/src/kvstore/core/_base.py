@@ -11,7 +11,15 @@ from typing_extensions import Self
 
 from . import _envelope
 from ._ttl_info import TTLInfo
-from ._validation import TTL, check_collection, check_items, check_keys, check_name, normalize_ttl
+from ._validation import (
+    TTL,
+    check_collection,
+    check_items,
+    check_keys,
+    check_limit,
+    check_name,
+    normalize_ttl,
+)
 
 Value = dict[str, Any]
 Payload = str | bytes
@@ -224,8 +232,7 @@ class BaseKVStore:
             ValueError: limit is not None or an int >= 0.
         """
         check_collection(collection)
-        if limit is not None and (type(limit) is not int or limit < 0):
-            raise ValueError(f"limit must be None or an int >= 0, got {limit!r}")
+        check_limit(limit)
         found: list[str] = []
         if limit == 0:
             return found

@@ -64,6 +64,12 @@ def check_items(collection: object, items: object) -> list[tuple[str, Any]]:
     return pairs
 
 
+def check_limit(limit: object) -> None:
+    """Raise ValueError unless ``limit`` is None or an int >= 0."""
+    if limit is not None and (type(limit) is not int or limit < 0):
+        raise ValueError(f"limit must be None or an int >= 0, got {limit!r}")
+
+
 def normalize_ttl(ttl: object) -> float | None:
     """Return the TTL in seconds as a float, or None for no expiry.
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from contextlib import aclosing
 
 from .._base import BaseKVStore, Value
 from .._ttl_info import TTLInfo
-from .._validation import TTL
+from .._validation import TTL, check_limit
 
 
 class BaseWrapper(BaseKVStore):
@@ -77,3 +78,15 @@ class BaseWrapper(BaseKVStore):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.store!r})"
+
+
+async def collect_keys(keys: AsyncGenerator[str, None], limit: int | None) -> list[str]:
+    """Return the keys a generator yields, stopping after ``limit`` of them."""
+    check_limit(limit)
+    found: list[str] = []
+    async with aclosing(keys):
+        async for key in keys:
+            if len(found) == limit:
+                break
+            found.append(key)
+    return found

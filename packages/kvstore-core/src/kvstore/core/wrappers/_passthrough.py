@@ -1,0 +1,108 @@
+"""PassthroughCacheWrapper: a read-through, write-through cache in front of a primary store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+from .._base import BaseKVStore, Value
+from .._ttl_info import TTLInfo
+from .._validation import TTL
+from ._base import BaseWrapper
+
+
+class PassthroughCacheWrapper(BaseWrapper):
+    """Serves reads from ``cache_store`` and keeps it in step with ``primary_store``.
+
+    Reads try the cache, then the primary, and fill the cache with the entry's
+    remaining TTL. Writes and deletes go to the primary first, then to the cache, so
+    a failed primary write leaves the cache untouched and the cache never serves a
+    value the primary no longer has. TTL metadata and management operations
+    (keys, collections) come from the primary; ``clear_collection``, ``cull`` and
+    ``close`` act on both.
+
+    Args:
+        primary_store: the store of record.
+        cache_store: the faster store in front of it (usually a MemoryStore).
+    """
+
+    def __init__(self, primary_store: BaseKVStore, cache_store: BaseKVStore) -> None:
+        super().__init__(primary_store)
+        self.cache = cache_store
+
+    async def _fill(self, collection: str, key: str, value: Value, info: TTLInfo | None) -> None:
+        if info is None or info.expires_at is None:
+            await self.cache.put(collection, key, value)
+            return
+        remaining = info.expires_at.timestamp() - time.time()
+        if remaining > 0:
+            await self.cache.put(collection, key, value, ttl=remaining)
+
+    async def get(self, collection: str, key: str) -> Value | None:
+        return (await self.get_with_ttl(collection, key))[0]
+
+    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
+        cached, info = await self.cache.get_with_ttl(collection, key)
+        if cached is not None:
+            return cached, info
+        value, info = await self.store.get_with_ttl(collection, key)
+        if value is not None:
+            await self._fill(collection, key, value, info)
+        return value, info
+
+    async def exists(self, collection: str, key: str) -> bool:
+        return await self.get(collection, key) is not None
+
+    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
+        return [value for value, _ in await self.get_many_with_ttl(collection, keys)]
+
+    async def get_many_with_ttl(
+        self, collection: str, keys: Sequence[str]
+    ) -> list[tuple[Value | None, TTLInfo | None]]:
+        results = await self.cache.get_many_with_ttl(collection, keys)
+        missing = list(dict.fromkeys(k for k, (v, _) in zip(keys, results) if v is None))
+        if not missing:
+            return results
+        fetched = dict(zip(missing, await self.store.get_many_with_ttl(collection, missing)))
+        for key, (value, info) in fetched.items():
+            if value is not None:
+                await self._fill(collection, key, value, info)
+        return [fetched[key] if result[0] is None else result for key, result in zip(keys, results)]
+
+    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
+        await self.store.put(collection, key, value, ttl=ttl)
+        await self.cache.put(collection, key, value, ttl=ttl)
+
+    async def put_many(
+        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
+    ) -> None:
+        await self.store.put_many(collection, items, ttl=ttl)
+        await self.cache.put_many(collection, items, ttl=ttl)
+
+    async def delete(self, collection: str, key: str) -> bool:
+        removed = await self.store.delete(collection, key)
+        await self.cache.delete(collection, key)
+        return removed
+
+    async def delete_many(self, collection: str, keys: Sequence[str]) -> int:
+        removed = await self.store.delete_many(collection, keys)
+        await self.cache.delete_many(collection, keys)
+        return removed
+
+    async def clear_collection(self, collection: str) -> int:
+        removed = await self.store.clear_collection(collection)
+        await self.cache.clear_collection(collection)
+        return removed
+
+    async def cull(self) -> None:
+        await self.store.cull()
+        await self.cache.cull()
+
+    async def close(self) -> None:
+        try:
+            await self.store.close()
+        finally:
+            await self.cache.close()
+
+    def __repr__(self) -> str:
+        return f"PassthroughCacheWrapper({self.store!r}, cache_store={self.cache!r})"

@@ -1,0 +1,68 @@
+"""TTLClampWrapper: keeps every TTL inside a range."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .._base import BaseKVStore, Value
+from .._validation import TTL, normalize_ttl
+from ..errors import ConfigurationError
+from ._base import BaseWrapper
+
+
+class TTLClampWrapper(BaseWrapper):
+    """Clamps the TTL of every write into ``[min_ttl, max_ttl]`` seconds.
+
+    A write without a TTL gets ``missing_ttl`` (None keeps it without expiry). A TTL
+    of zero or less is not a lifetime but "already expired" (the write hides the key),
+    so it passes through unchanged rather than being stretched to ``min_ttl``.
+
+    Args:
+        store: the store to wrap.
+        min_ttl: the shortest TTL written, in seconds or a timedelta (> 0).
+        max_ttl: the longest TTL written (>= min_ttl).
+        missing_ttl: the TTL for writes that give none, or None to leave them without expiry.
+
+    Raises:
+        ConfigurationError: the bounds are not positive, finite and ordered.
+    """
+
+    def __init__(
+        self, store: BaseKVStore, min_ttl: TTL, max_ttl: TTL, missing_ttl: TTL = None
+    ) -> None:
+        super().__init__(store)
+        low, high, missing = (
+            normalize_ttl(min_ttl),
+            normalize_ttl(max_ttl),
+            normalize_ttl(missing_ttl),
+        )
+        if low is None or high is None or low <= 0 or high < low:
+            raise ConfigurationError(
+                f"TTLClampWrapper needs 0 < min_ttl <= max_ttl, got {min_ttl!r} and {max_ttl!r}"
+            )
+        self.min_ttl = low
+        self.max_ttl = high
+        self.missing_ttl = None if missing is None else min(max(missing, low), high)
+
+    def clamp(self, ttl: TTL) -> float | None:
+        """Return the TTL this wrapper writes for a caller's ``ttl``."""
+        seconds = normalize_ttl(ttl)
+        if seconds is None:
+            return self.missing_ttl
+        if seconds <= 0:
+            return seconds
+        return min(max(seconds, self.min_ttl), self.max_ttl)
+
+    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
+        await self.store.put(collection, key, value, ttl=self.clamp(ttl))
+
+    async def put_many(
+        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
+    ) -> None:
+        await self.store.put_many(collection, items, ttl=self.clamp(ttl))
+
+    def __repr__(self) -> str:
+        return (
+            f"TTLClampWrapper({self.store!r}, min_ttl={self.min_ttl!r}, "
+            f"max_ttl={self.max_ttl!r}, missing_ttl={self.missing_ttl!r})"
+        )

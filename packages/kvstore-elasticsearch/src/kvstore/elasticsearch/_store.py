@@ -1,0 +1,468 @@
+"""ElasticsearchStore: the kvstore protocol on one Elasticsearch index."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any, Literal, cast
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from elasticsearch import (
+    ApiError,
+    AsyncElasticsearch,
+    AuthenticationException,
+    AuthorizationException,
+    NotFoundError,
+    TransportError,
+)
+from kvstore.core import BaseKVStore
+from kvstore.core.errors import ConfigurationError, SetupError, StoreConnectionError
+
+from . import _schema
+
+_logger = logging.getLogger("kvstore.elasticsearch")
+
+Refresh = bool | Literal["wait_for"]
+"""When writes become visible to search: False, True (refresh at once) or "wait_for"."""
+
+_DriverError = (ApiError, TransportError)
+_payload = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
+"""Turn a document's _source back into envelope text (core ignores the extra kv_ fields)."""
+
+
+def _live_filter(now: float) -> dict[str, Any]:
+    """Query clause: entries whose expiry (millisecond precision) has not passed at ``now``."""
+    return {"range": {"expires_at": {"lte": int(now * 1000), "format": "epoch_millis"}}}
+
+
+class ElasticsearchStore(BaseKVStore):
+    """A store keeping each entry as one document of an Elasticsearch index.
+
+    ``get``/``get_many`` are realtime reads by id and always see the latest write.
+    ``keys``/``iter_keys``/``list_collections`` search the index, so with the default
+    ``refresh=False`` they see a write after the index's next refresh (one second by
+    default); ``refresh="wait_for"`` or ``True`` makes every write visible to them at once.
+    ``clear_collection`` refreshes the index first, so it removes every acknowledged write.
+
+    Args:
+        url: the cluster's URL, e.g. ``"https://localhost:9200"``; credentials in it
+            (``https://user:password@host``) are used for basic auth.
+        api_key: an API key (encoded string or ``(id, key)``), with ``url``.
+        basic_auth: ``(username, password)``, with ``url``.
+        client: an ``AsyncElasticsearch`` to use instead of ``url``; the store leaves it open.
+        index: the index holding every collection; created on the first write.
+        refresh: the ``refresh`` parameter of every write (see above).
+        request_timeout: seconds before a request fails, for a client made from ``url``.
+
+    Raises:
+        ConfigurationError: not exactly one of ``url`` and ``client``, credentials with
+            ``client``, an invalid index name or ``refresh`` value.
+    """
+
+    page_size = 1000
+    """Keys per search request of ``keys``/``iter_keys``; collections per aggregation page."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        api_key: str | tuple[str, str] | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        client: AsyncElasticsearch | None = None,
+        index: str = "kv-store",
+        refresh: Refresh = False,
+        request_timeout: float = 10.0,
+    ) -> None:
+        problem = _schema.check_index_name(index)
+        if problem is not None:
+            raise ConfigurationError(f"index {index!r} {problem}")
+        if type(refresh) is not bool and refresh != "wait_for":
+            raise ConfigurationError(f"refresh must be True, False or 'wait_for', got {refresh!r}")
+        self._index = index
+        self._refresh: Refresh = refresh
+        self._secrets: tuple[str, ...] = ()
+        self._index_ready = False
+        self._closed = False
+        if client is not None:
+            if url is not None or api_key is not None or basic_auth is not None:
+                raise ConfigurationError(
+                    "pass either client= or url= (with api_key=/basic_auth=), not both"
+                )
+            self._client = client
+            self._owns_client = False
+            self._url: str | None = None
+            return
+        if type(url) is not str or not url:
+            raise ConfigurationError(
+                "pass url= (the cluster's URL) or client= (AsyncElasticsearch)"
+            )
+        if type(request_timeout) not in (int, float) or not request_timeout > 0:
+            raise ConfigurationError(
+                f"request_timeout must be a positive number of seconds, got {request_timeout!r}"
+            )
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            if basic_auth is not None or api_key is not None:
+                raise ConfigurationError("credentials in the URL and api_key/basic_auth: pick one")
+            basic_auth = (unquote(parts.username or ""), unquote(parts.password or ""))
+            host = parts.hostname or ""
+            if ":" in host:
+                host = f"[{host}]"
+            netloc = host if parts.port is None else f"{host}:{parts.port}"
+            url = urlunsplit(parts._replace(netloc=netloc))
+        if basic_auth is not None and api_key is not None:
+            raise ConfigurationError("pass api_key= or basic_auth=, not both")
+        secrets = [basic_auth[1]] if basic_auth is not None else []
+        if api_key is not None:
+            secrets.extend([api_key] if isinstance(api_key, str) else api_key)
+        self._secrets = tuple(secret for secret in secrets if secret)
+        self._url = url
+        try:
+            self._client = AsyncElasticsearch(
+                url,
+                api_key=api_key,
+                basic_auth=basic_auth,
+                request_timeout=request_timeout,
+            )
+        except (ValueError, TypeError) as exc:
+            raise ConfigurationError(
+                f"invalid Elasticsearch URL {url!r}: {self._scrub(str(exc))}"
+            ) from None
+        self._owns_client = True
+
+    # -- errors ---------------------------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _failure(
+        self, exc: Exception, operation: str, collection: str | None, keys: Sequence[str] = ()
+    ) -> StoreConnectionError:
+        """Return the StoreConnectionError for a driver exception (the caller chains it)."""
+        if isinstance(exc, TransportError) or (
+            isinstance(exc, ApiError) and exc.error == "index_not_found_exception"
+        ):
+            # The server may have restarted or lost the index: recreate it on the next write.
+            self._index_ready = False
+        target = "" if collection is None else f" for collection {collection!r}"
+        if len(keys) == 1:
+            target += f" key {keys[0]!r}"
+        elif keys:
+            shown = ", ".join(repr(key) for key in keys[:10])
+            more = f" and {len(keys) - 10} more" if len(keys) > 10 else ""
+            target += f" keys {shown}{more}"
+        message = (
+            f"Elasticsearch {operation} failed{target} (index {self._index!r}): "
+            f"{type(exc).__name__}: {exc}"
+        )
+        return StoreConnectionError(self._scrub(message))
+
+    # -- the index ------------------------------------------------------------------
+
+    async def _ensure_index(self, collection: str, keys: Sequence[str]) -> None:
+        """Create the index with its mapping unless it exists (any concurrent creator wins)."""
+        try:
+            await self._client.indices.create(index=self._index, mappings=_schema.MAPPING)
+        except (AuthenticationException, AuthorizationException) as exc:
+            if isinstance(exc, AuthenticationException):
+                raise self._failure(exc, "index creation", collection, keys) from exc
+            # A key allowed to write but not to create indices: the index is expected
+            # to exist already; the write itself reports it if it does not.
+            _logger.debug("no privilege to create index %r; assuming it exists", self._index)
+        except ApiError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise SetupError(
+                    self._scrub(f"cannot create Elasticsearch index {self._index!r}: {exc}")
+                ) from exc
+        except TransportError as exc:
+            raise self._failure(exc, "index creation", collection, keys) from exc
+        self._index_ready = True
+
+    # -- primitives -----------------------------------------------------------------
+
+    async def _read(self, collection: str, key: str) -> str | bytes | None:
+        try:
+            response = await self._client.get(
+                index=self._index, id=_schema.document_id(collection, key)
+            )
+        except NotFoundError:
+            return None
+        except _DriverError as exc:
+            raise self._failure(exc, "get", collection, [key]) from exc
+        return _payload(response.body.get("_source"))
+
+    async def _read_many(self, collection: str, keys: list[str]) -> list[str | bytes | None]:
+        document_id = _schema.document_id
+        try:
+            response = await self._client.mget(
+                index=self._index, ids=[document_id(collection, key) for key in keys]
+            )
+        except NotFoundError:
+            return [None] * len(keys)
+        except _DriverError as exc:
+            raise self._failure(exc, "get_many", collection, keys) from exc
+        return [
+            _payload(doc.get("_source")) if doc.get("found") else None
+            for doc in response.body["docs"]
+        ]
+
+    async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
+        if not self._index_ready:
+            await self._ensure_index(collection, [key])
+        doc_id = _schema.document_id(collection, key)
+        try:
+            await self._client.index(
+                index=self._index,
+                id=doc_id,
+                # The transport sends a str body as it is: the envelope text, never re-encoded.
+                document=cast("Mapping[str, Any]", _schema.document(payload, collection, doc_id)),
+                refresh=self._refresh,
+            )
+        except _DriverError as exc:
+            raise self._failure(exc, "put", collection, [key]) from exc
+
+    async def _write_many(
+        self, collection: str, entries: list[tuple[str, str]], ttl: float | None
+    ) -> None:
+        if not self._index_ready:
+            await self._ensure_index(collection, [key for key, _ in entries])
+        document_id = _schema.document_id
+        document = _schema.document
+        lines: list[str] = []
+        for key, payload in entries:
+            doc_id = document_id(collection, key)
+            lines.append('{"index":{"_id":"' + doc_id + '"}}')
+            lines.append(document(payload, collection, doc_id))
+        try:
+            response = await self._client.bulk(
+                index=self._index,
+                operations=cast("Sequence[Mapping[str, Any]]", lines),
+                refresh=self._refresh,
+            )
+        except _DriverError as exc:
+            raise self._failure(exc, "put_many", collection, [key for key, _ in entries]) from exc
+        if response.body.get("errors"):
+            self._raise_bulk_failures(
+                "put_many", collection, [key for key, _ in entries], response.body["items"]
+            )
+
+    def _raise_bulk_failures(
+        self, operation: str, collection: str, keys: Sequence[str], items: Sequence[Any]
+    ) -> None:
+        """Raise StoreConnectionError naming every key whose bulk item failed.
+
+        ``items`` is the bulk response's item list, aligned with ``keys``; a delete of a
+        document that is already gone (404) is not a failure.
+        """
+        failed: list[str] = []
+        reasons: dict[str, None] = {}
+        for key, item in zip(keys, items):
+            result: dict[str, Any] = next(iter(item.values()), {})
+            error = result.get("error")
+            if error is not None and result.get("status") != 404:
+                failed.append(key)
+                if isinstance(error, dict):
+                    reasons[f"{error.get('type')}: {error.get('reason')}"] = None
+        if not failed:
+            return
+        shown = ", ".join(repr(key) for key in failed[:10])
+        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
+        raise StoreConnectionError(
+            self._scrub(
+                f"Elasticsearch {operation} failed for collection {collection!r} "
+                f"keys {shown}{more} (index {self._index!r}); the other keys succeeded: "
+                f"{'; '.join(reasons) or 'unknown error'}"
+            )
+        )
+
+    async def _expiries(
+        self, operation: str, collection: str, keys: list[str]
+    ) -> list[tuple[str, str, bool]]:
+        """Return (key, document id, is live) for each of ``keys`` that has a document."""
+        ids = [_schema.document_id(collection, key) for key in keys]
+        try:
+            response = await self._client.mget(
+                index=self._index, ids=ids, source_includes=["expires_at"]
+            )
+        except NotFoundError:
+            return []
+        except _DriverError as exc:
+            raise self._failure(exc, operation, collection, keys) from exc
+        now = time.time()
+        found: list[tuple[str, str, bool]] = []
+        for key, doc_id, doc in zip(keys, ids, response.body["docs"]):
+            if doc.get("found"):
+                expires_at = (doc.get("_source") or {}).get("expires_at")
+                live = not isinstance(expires_at, (int, float)) or expires_at > now
+                found.append((key, doc_id, live))
+        return found
+
+    async def _remove(self, collection: str, key: str) -> bool:
+        found = await self._expiries("delete", collection, [key])
+        if not found:
+            return False
+        _, doc_id, live = found[0]
+        try:
+            response = await self._client.delete(
+                index=self._index, id=doc_id, refresh=self._refresh
+            )
+        except NotFoundError:
+            return False
+        except _DriverError as exc:
+            raise self._failure(exc, "delete", collection, [key]) from exc
+        return live and response.body.get("result") == "deleted"
+
+    async def _remove_many(self, collection: str, keys: list[str]) -> int:
+        found = await self._expiries("delete_many", collection, keys)
+        if not found:
+            return 0
+        lines = ['{"delete":{"_id":"' + doc_id + '"}}' for _, doc_id, _ in found]
+        try:
+            response = await self._client.bulk(
+                index=self._index,
+                operations=cast("Sequence[Mapping[str, Any]]", lines),
+                refresh=self._refresh,
+            )
+        except _DriverError as exc:
+            raise self._failure(exc, "delete_many", collection, keys) from exc
+        items = response.body["items"]
+        if response.body.get("errors"):
+            self._raise_bulk_failures(
+                "delete_many", collection, [key for key, _, _ in found], items
+            )
+        return sum(
+            1
+            for (_, _, live), item in zip(found, items)
+            if live and item.get("delete", {}).get("result") == "deleted"
+        )
+
+    def _collection_query(self, collection: str, now: float) -> dict[str, Any]:
+        return {
+            "bool": {
+                "filter": [{"term": {"kv_scope": _schema.scope(collection)}}],
+                "must_not": [_live_filter(now)],
+            }
+        }
+
+    async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
+        query = self._collection_query(collection, time.time())
+        after: list[Any] | None = None
+        while True:
+            try:
+                response = await self._client.search(
+                    index=self._index,
+                    query=query,
+                    sort=[{"kv_id": "asc"}],
+                    search_after=after,
+                    size=self.page_size,
+                    source_includes=["key"],
+                    track_total_hits=False,
+                )
+            except NotFoundError:
+                return
+            except _DriverError as exc:
+                raise self._failure(exc, "keys", collection) from exc
+            hits = response.body["hits"]["hits"]
+            page = [
+                hit["_source"]["key"]
+                for hit in hits
+                if type((hit.get("_source") or {}).get("key")) is str
+            ]
+            if page:
+                yield page
+            if len(hits) < self.page_size:
+                return
+            after = hits[-1]["sort"]
+
+    async def _collections(self) -> list[str]:
+        query = {"bool": {"must_not": [_live_filter(time.time())]}}
+        names: list[str] = []
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {
+                "size": self.page_size,
+                "sources": [{"scope": {"terms": {"field": "kv_scope"}}}],
+            }
+            if after is not None:
+                composite["after"] = after
+            try:
+                response = await self._client.search(
+                    index=self._index,
+                    query=query,
+                    size=0,
+                    aggregations={"scopes": {"composite": composite}},
+                    track_total_hits=False,
+                )
+            except NotFoundError:
+                return names
+            except _DriverError as exc:
+                raise self._failure(exc, "list_collections", None) from exc
+            aggregation = response.body["aggregations"]["scopes"]
+            for bucket in aggregation["buckets"]:
+                name = _schema.collection_from_scope(bucket["key"]["scope"])
+                names.append(
+                    name
+                    if name is not None
+                    else await self._hashed_collection(bucket["key"]["scope"], query)
+                )
+            after = aggregation.get("after_key")
+            if after is None or len(aggregation["buckets"]) < self.page_size:
+                return names
+
+    async def _hashed_collection(self, scope: str, query: dict[str, Any]) -> str:
+        """Return the name of a collection too long to be spelled out in its scope."""
+        try:
+            response = await self._client.search(
+                index=self._index,
+                query={"bool": {"filter": [{"term": {"kv_scope": scope}}, query]}},
+                size=1,
+                source_includes=["collection"],
+            )
+        except _DriverError as exc:
+            raise self._failure(exc, "list_collections", None) from exc
+        hits = response.body["hits"]["hits"]
+        name = (hits[0].get("_source") or {}).get("collection") if hits else None
+        return name if type(name) is str else scope
+
+    async def _clear(self, collection: str) -> int:
+        try:
+            if self._refresh is False:
+                # delete_by_query sees only refreshed documents: make recent writes visible.
+                await self._client.indices.refresh(index=self._index)
+            response = await self._client.delete_by_query(
+                index=self._index,
+                query=self._collection_query(collection, time.time()),
+                conflicts="proceed",
+                refresh=True,
+            )
+        except NotFoundError:
+            return 0
+        except _DriverError as exc:
+            raise self._failure(exc, "clear_collection", collection) from exc
+        return int(response.body.get("deleted", 0))
+
+    async def _cull(self) -> None:
+        expired = {
+            "range": {"expires_at": {"lte": int(time.time() * 1000), "format": "epoch_millis"}}
+        }
+        try:
+            await self._client.delete_by_query(
+                index=self._index, query=expired, conflicts="proceed", refresh=True
+            )
+        except NotFoundError:
+            return
+        except _DriverError as exc:
+            raise self._failure(exc, "cull", None) from exc
+
+    async def _close(self) -> None:
+        if self._owns_client and not self._closed:
+            self._closed = True
+            await self._client.close()
+
+    def __repr__(self) -> str:
+        where = "client=<AsyncElasticsearch>" if self._url is None else f"url={self._url!r}"
+        return f"ElasticsearchStore({where}, index={self._index!r}, refresh={self._refresh!r})"

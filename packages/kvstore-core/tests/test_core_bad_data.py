@@ -16,7 +16,7 @@ async def test_corrupt_entry_raises_and_others_stay_readable(payload: str) -> No
     store = SimpleStore()
     await store.put("c", "good", {"v": 1})
     store.entries[("c", "bad")] = (payload, None)
-    with pytest.raises(DeserializationError, match="'c'.*'bad'"):
+    with pytest.raises(DeserializationError, match=r"'c'.*'bad'"):
         await store.get("c", "bad")
     with pytest.raises(DeserializationError):
         await store.get_many("c", ["good", "bad"])

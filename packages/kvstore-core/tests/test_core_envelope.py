@@ -58,7 +58,7 @@ def test_entry_without_ttl_has_null_expiry() -> None:
     ],
 )
 def test_anything_but_an_envelope_raises_deserialization_error(payload: str | bytes) -> None:
-    with pytest.raises(DeserializationError, match="'c'.*'k'"):
+    with pytest.raises(DeserializationError, match=r"'c'.*'k'"):
         _envelope.decode(payload, "c", "k")
 
 

@@ -1,0 +1,100 @@
+"""A type checker infers model types from PydanticAdapter: mypy --strict on small programs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("mypy", reason="the test dependency group installs mypy")
+
+INFERRED = """
+from typing_extensions import assert_type
+
+from pydantic import BaseModel
+
+from kvstore.core import TTLInfo
+from kvstore.core.stores import SimpleStore
+from kvstore.core.wrappers import SingleCollectionWrapper, StatisticsWrapper
+from kvstore.pydantic import PydanticAdapter
+
+
+class User(BaseModel):
+    name: str
+
+
+async def main() -> None:
+    users = PydanticAdapter(SimpleStore(), User)
+    assert_type(users, PydanticAdapter[User])
+    assert_type(await users.get("users", "1"), User | None)
+    assert_type(await users.get_many("users", ["1", "2"]), list[User | None])
+    assert_type(await users.ttl("users", "1"), TTLInfo | None)
+    assert_type(await users.delete("users", "1"), bool)
+    assert_type(await users.delete_many("users", ["1"]), int)
+    await users.put("users", "1", User(name="Ada"), ttl=1.5)
+    await users.put_many("users", {"1": User(name="Ada")})
+
+    chained = PydanticAdapter(StatisticsWrapper(SingleCollectionWrapper(SimpleStore(), "u")), User)
+    user = await chained.get("admins", "1")
+    assert_type(user, User | None)
+    if user is not None:
+        assert_type(user.name, str)
+"""
+
+REJECTED = """
+from pydantic import BaseModel
+
+from kvstore.core.stores import SimpleStore
+from kvstore.pydantic import PydanticAdapter
+
+
+class User(BaseModel):
+    name: str
+
+
+class Address(BaseModel):
+    city: str
+
+
+async def main() -> None:
+    users = PydanticAdapter(SimpleStore(), User)
+    await users.put("users", "1", {"name": "Ada"})
+    await users.put("users", "2", Address(city="Paris"))
+    user = await users.get("users", "1")
+    print(user.name)
+"""
+
+
+def _mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
+    program = tmp_path / "program.py"
+    program.write_text(textwrap.dedent(source))
+    # cwd is a temporary directory so no repository config changes the check; the kvstore
+    # distributions are found installed in this interpreter's site-packages.
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(program)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_mypy_infers_the_model_type(tmp_path: Path) -> None:
+    result = _mypy(tmp_path, INFERRED)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_mypy_rejects_values_that_are_not_the_model(tmp_path: Path) -> None:
+    result = _mypy(tmp_path, REJECTED)
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 3, result.stdout
+    assert '"put" of "PydanticAdapter" has incompatible type "dict[str, str]"' in errors[0]
+    assert 'incompatible type "Address"; expected "User"' in errors[1]
+    assert 'Item "None" of "User | None" has no attribute "name"' in errors[2]

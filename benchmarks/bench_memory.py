@@ -73,12 +73,12 @@ def build_cases(ops: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
     writes = _keys(ops, prefix="written")
     batches = [hits[start : start + BATCH] for start in range(0, ops, BATCH)]
     write_batches = [
-        {key: VALUE for key in writes[start : start + BATCH]} for start in range(0, ops, BATCH)
+        dict.fromkeys(writes[start : start + BATCH], VALUE) for start in range(0, ops, BATCH)
     ]
 
     async def prefill() -> None:
         for start in range(0, PREFILL, 1_000):
-            chunk = {key: VALUE for key in hits[start : start + 1_000]}
+            chunk = dict.fromkeys(hits[start : start + 1_000], VALUE)
             await store.put_many(COLLECTION, chunk, ttl=TTL)
             await raw.put_many(COLLECTION, chunk)
 

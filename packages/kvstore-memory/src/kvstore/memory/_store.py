@@ -246,7 +246,7 @@ class MemoryStore(BaseKVStore):
     # -- expiry bookkeeping (called with the lock held) ---------------------------------
 
     def _track(self, now: float, expires: float, budget: int) -> None:
-        """After a TTL write: reclaim up to ``budget`` due records, drop stale ones, arm the reaper."""
+        """After a TTL write: reclaim up to ``budget`` due records, prune stale ones, arm reaper."""
         heap = self._expiries
         if heap[0][0] <= now:
             self._reclaim(now, budget)

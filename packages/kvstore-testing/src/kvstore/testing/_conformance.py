@@ -10,11 +10,23 @@ from datetime import timedelta, timezone
 from typing import Any, ClassVar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kvstore.core import BaseKVStore
 from kvstore.core.errors import InvalidKeyError, InvalidTTLError, SerializationError
 
 from ._capabilities import Capabilities
+from ._properties import (
+    PROPERTY_SETTINGS,
+    as_json,
+    fresh_collection,
+    json_objects,
+    long_names,
+    names,
+    operations,
+    run_against_model,
+)
 from ._values import (
     INJECTIVITY_PAIRS,
     INVALID_NAMES,
@@ -31,6 +43,17 @@ PAST_SHORT_TTL = 0.35
 """Seconds to sleep for an entry written with SHORT_TTL to have expired."""
 MANY_KEYS = 1_200
 """More keys than one page of any backend's scan (pages are usually 100 to 1,000)."""
+
+
+def st_pairs() -> st.SearchStrategy[list[tuple[str, str]]]:
+    """Distinct (collection, key) pairs, half of them every split of one separator-heavy
+    string (pairs whose plain concatenation is the same), half drawn freely."""
+    splits = st.text(alphabet=st.sampled_from(":/_%\\ ab"), min_size=3, max_size=14).map(
+        lambda text: [(text[:cut], text[cut:]) for cut in range(1, len(text))]
+    )
+    free = st.lists(st.tuples(names, names), min_size=2, max_size=12, unique=True)
+    return splits | free
+
 
 _Operation = Callable[[BaseKVStore], Coroutine[Any, Any, Any]]
 
@@ -521,3 +544,62 @@ class StoreConformance:
         await self.settle(store)
         assert len(await store.keys("kit")) <= limit
         assert await store.get("kit", f"k{limit + 19}") == {"n": limit + 19}
+
+    # -- properties (hypothesis) ---------------------------------------------------------
+
+    @PROPERTY_SETTINGS
+    @given(value=json_objects)
+    async def test_property_any_json_object_round_trips(
+        self, store: BaseKVStore, value: dict[str, Any]
+    ) -> None:
+        self.require_values()
+        collection = fresh_collection("prop-values")
+        await store.put(collection, "k", value)
+        assert await store.get(collection, "k") == as_json(value)
+        await store.put_many(collection, {"a": value, "b": {"wrapped": value}})
+        assert await store.get_many(collection, ["a", "b"]) == [
+            as_json(value),
+            {"wrapped": as_json(value)},
+        ]
+        await store.delete_many(collection, ["k", "a", "b"])
+
+    @PROPERTY_SETTINGS
+    @given(collection=names | long_names, key=names | long_names)
+    async def test_property_any_names_round_trip(
+        self, store: BaseKVStore, collection: str, key: str
+    ) -> None:
+        self.require_values()
+        await store.put(collection, key, {"c": collection, "k": key})
+        assert await store.get(collection, key) == {"c": collection, "k": key}
+        await self.settle(store)
+        assert key in await store.keys(collection)
+        assert collection in await store.list_collections()
+        assert await store.clear_collection(collection) >= 1
+        await self.settle(store)
+        assert await store.get(collection, key) is None
+
+    @PROPERTY_SETTINGS
+    @given(pairs=st_pairs())
+    async def test_property_distinct_pairs_never_collide(
+        self, store: BaseKVStore, pairs: list[tuple[str, str]]
+    ) -> None:
+        self.require_values()
+        suffix = fresh_collection("")
+        named = [(collection + suffix, key) for collection, key in pairs]
+        for index, (collection, key) in enumerate(named):
+            await store.put(collection, key, {"i": index})
+        for index, (collection, key) in enumerate(named):
+            assert await store.get(collection, key) == {"i": index}, (collection, key)
+        await store.delete(*named[0])
+        for index, pair in enumerate(named[1:], start=1):
+            assert await store.get(*pair) == {"i": index}
+        for collection in {collection for collection, _ in named}:
+            await store.clear_collection(collection)
+
+    @PROPERTY_SETTINGS
+    @given(steps=operations)
+    async def test_property_operations_match_a_reference_model(
+        self, store: BaseKVStore, steps: list[tuple[str, int, int]]
+    ) -> None:
+        self.require_values()
+        await run_against_model(store, fresh_collection("prop-model"), steps, self.settle)

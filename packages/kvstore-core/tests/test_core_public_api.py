@@ -30,6 +30,8 @@ def test_core_exports() -> None:
         "StoreConnectionError",
         "TTLInfo",
         "ValueTooLargeError",
+        "open_store",
+        "registered_schemes",
     ]
 
 

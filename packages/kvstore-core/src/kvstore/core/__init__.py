@@ -2,6 +2,8 @@
 
 from ._base import BaseKVStore as BaseKVStore
 from ._protocol import KVStoreProtocol as KVStoreProtocol
+from ._registry import open_store as open_store
+from ._registry import registered_schemes as registered_schemes
 from ._ttl_info import TTLInfo as TTLInfo
 from ._validation import TTL as TTL
 from .errors import (
@@ -50,4 +52,6 @@ __all__ = [
     "StoreConnectionError",
     "TTLInfo",
     "ValueTooLargeError",
+    "open_store",
+    "registered_schemes",
 ]

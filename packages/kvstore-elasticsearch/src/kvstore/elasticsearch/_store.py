@@ -161,6 +161,11 @@ class ElasticsearchStore(BaseKVStore):
         )
         return StoreConnectionError(self._scrub(message))
 
+    def _missing(self, exc: NotFoundError) -> None:
+        """Note a 404: when the index itself is gone, recreate it on the next write."""
+        if exc.error == "index_not_found_exception":
+            self._index_ready = False
+
     # -- the index ------------------------------------------------------------------
 
     async def _ensure_index(self, collection: str, keys: Sequence[str]) -> None:
@@ -189,7 +194,8 @@ class ElasticsearchStore(BaseKVStore):
             response = await self._client.get(
                 index=self._index, id=_schema.document_id(collection, key)
             )
-        except NotFoundError:
+        except NotFoundError as exc:
+            self._missing(exc)
             return None
         except _DriverError as exc:
             raise self._failure(exc, "get", collection, [key]) from exc
@@ -201,7 +207,8 @@ class ElasticsearchStore(BaseKVStore):
             response = await self._client.mget(
                 index=self._index, ids=[document_id(collection, key) for key in keys]
             )
-        except NotFoundError:
+        except NotFoundError as exc:
+            self._missing(exc)
             return [None] * len(keys)
         except _DriverError as exc:
             raise self._failure(exc, "get_many", collection, keys) from exc
@@ -288,7 +295,8 @@ class ElasticsearchStore(BaseKVStore):
             response = await self._client.mget(
                 index=self._index, ids=ids, source_includes=["expires_at"]
             )
-        except NotFoundError:
+        except NotFoundError as exc:
+            self._missing(exc)
             return []
         except _DriverError as exc:
             raise self._failure(exc, operation, collection, keys) from exc
@@ -310,7 +318,8 @@ class ElasticsearchStore(BaseKVStore):
             response = await self._client.delete(
                 index=self._index, id=doc_id, refresh=self._refresh
             )
-        except NotFoundError:
+        except NotFoundError as exc:
+            self._missing(exc)
             return False
         except _DriverError as exc:
             raise self._failure(exc, "delete", collection, [key]) from exc
@@ -362,7 +371,8 @@ class ElasticsearchStore(BaseKVStore):
                     source_includes=["key"],
                     track_total_hits=False,
                 )
-            except NotFoundError:
+            except NotFoundError as exc:
+                self._missing(exc)
                 return
             except _DriverError as exc:
                 raise self._failure(exc, "keys", collection) from exc
@@ -397,7 +407,8 @@ class ElasticsearchStore(BaseKVStore):
                     aggregations={"scopes": {"composite": composite}},
                     track_total_hits=False,
                 )
-            except NotFoundError:
+            except NotFoundError as exc:
+                self._missing(exc)
                 return names
             except _DriverError as exc:
                 raise self._failure(exc, "list_collections", None) from exc
@@ -439,7 +450,8 @@ class ElasticsearchStore(BaseKVStore):
                 conflicts="proceed",
                 refresh=True,
             )
-        except NotFoundError:
+        except NotFoundError as exc:
+            self._missing(exc)
             return 0
         except _DriverError as exc:
             raise self._failure(exc, "clear_collection", collection) from exc
@@ -453,7 +465,8 @@ class ElasticsearchStore(BaseKVStore):
             await self._client.delete_by_query(
                 index=self._index, query=expired, conflicts="proceed", refresh=True
             )
-        except NotFoundError:
+        except NotFoundError as exc:
+            self._missing(exc)
             return
         except _DriverError as exc:
             raise self._failure(exc, "cull", None) from exc

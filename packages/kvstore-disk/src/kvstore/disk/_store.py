@@ -52,6 +52,15 @@ _SQL_CHUNK = 500
 _PREFIX_CACHE = 1_024
 """Encoded collection prefixes remembered; the cache is emptied when it grows past this."""
 _LIVE = "(expire_time IS NULL OR expire_time > ?)"
+_UPSERT = (
+    "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag,"
+    " size, mode, filename, value) VALUES (?, 1, ?, ?, ?, 0, NULL, ?, ?, ?, ?)"
+    " ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time,"
+    " expire_time = excluded.expire_time, access_time = excluded.access_time,"
+    " access_count = 0, tag = NULL, size = excluded.size, mode = excluded.mode,"
+    " filename = excluded.filename, value = excluded.value"
+)
+"""Writes one row of a batch the way ``Cache.set`` does (same columns, same reset)."""
 _SELECT_ONE = (
     f"SELECT rowid, mode, filename, value FROM Cache WHERE key = ? AND raw = 1 AND {_LIVE}"
 )
@@ -96,7 +105,9 @@ class DiskStore(BaseKVStore):
         if size_limit is not None and (type(size_limit) is not int or size_limit < 1):
             raise ConfigurationError(f"size_limit must be None or an int >= 1, got {size_limit!r}")
         if type(timeout) not in (int, float) or not 0 < timeout < float("inf"):
-            raise ConfigurationError(f"timeout must be a positive number of seconds, got {timeout!r}")
+            raise ConfigurationError(
+                f"timeout must be a positive number of seconds, got {timeout!r}"
+            )
         if cache is None:
             self._cache = _open_cache(os.fspath(path), size_limit, timeout)  # type: ignore[arg-type]
             self._owns_cache = True
@@ -183,8 +194,8 @@ class DiskStore(BaseKVStore):
         """Return the payload of a row; refuse any mode but raw, text and binary."""
         if filename is None:
             if mode == MODE_RAW and (type(value) is str or type(value) is bytes):
-                return value  # type: ignore[return-value]
-        elif mode == MODE_TEXT or mode == MODE_BINARY:
+                return value
+        elif mode in (MODE_TEXT, MODE_BINARY):
             path = os.path.join(self._directory, filename)
             try:
                 if mode == MODE_TEXT:
@@ -307,17 +318,41 @@ class DiskStore(BaseKVStore):
             self._set(collection, key, payload, ttl)
 
     def _set_many(self, collection: str, entries: list[tuple[str, str]], ttl: float | None) -> None:
-        """Write every (key, payload) pair in one transaction."""
+        """Write every (key, payload) pair in one transaction, as ``Cache.set`` would one."""
+        self._check_open()
         head = self._head(collection)
         cache = self._cache
+        now = time.time()
+        expire_time = None if ttl is None else now + ttl
+        rows: list[tuple[Any, ...]] = []
+        new_files: list[str] = []
         key = entries[0][0]
         try:
-            self._check_open()
-            with cache.transact():
-                for key, payload in entries:
-                    cache.set(head + encode_key(key), payload, expire=ttl)
+            for key, payload in entries:
+                db_key = head + encode_key(key)
+                size, mode, filename, value = cache.disk.store(payload, False, key=db_key)
+                if filename is not None:
+                    new_files.append(filename)
+                rows.append((db_key, now, expire_time, now, size, mode, filename, value))
+            with cache._transact() as (sql, cleanup):
+                for start in range(0, len(rows), _SQL_CHUNK):
+                    db_keys = [row[0] for row in rows[start : start + _SQL_CHUNK]]
+                    for (old_file,) in sql(
+                        f"SELECT filename FROM Cache WHERE key IN ({','.join('?' * len(db_keys))})"
+                        " AND raw = 1 AND filename IS NOT NULL",
+                        db_keys,
+                    ).fetchall():
+                        cleanup(old_file)
+                cache._con.executemany(_UPSERT, rows)
+                # What diskcache's set does after each row: drop expired rows, then evict
+                # by policy past the size limit, up to cull_limit rows per row written.
+                cache._cull(now, sql, cleanup, cache.cull_limit * len(rows))
+            new_files.clear()
         except _DRIVER_ERRORS as exc:
             raise self._failure("write", exc, collection, key) from exc
+        finally:
+            for filename in new_files:
+                cache.disk.remove(filename)
 
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
@@ -328,16 +363,29 @@ class DiskStore(BaseKVStore):
             self._set_many(collection, entries, ttl)
 
     def _delete(self, collection: str, keys: list[str]) -> int:
-        """Delete distinct keys in one transaction; return how many were live."""
+        """Delete distinct keys (expired rows too) in one transaction; return how many were live."""
+        self._check_open()
         head = self._head(collection)
-        cache = self._cache
         key = keys[0]
         removed = 0
         try:
-            self._check_open()
-            with cache.transact():
-                for key in keys:
-                    removed += cache.delete(head + encode_key(key))
+            with self._cache._transact() as (sql, cleanup):
+                now = time.time()
+                for start in range(0, len(keys), _SQL_CHUNK):
+                    db_keys = [head + encode_key(key) for key in keys[start : start + _SQL_CHUNK]]
+                    rows = sql(
+                        "SELECT rowid, expire_time, filename FROM Cache"
+                        f" WHERE key IN ({','.join('?' * len(db_keys))}) AND raw = 1",
+                        db_keys,
+                    ).fetchall()
+                    if not rows:
+                        continue
+                    self._cache._con.executemany(
+                        "DELETE FROM Cache WHERE rowid = ?", [(row[0],) for row in rows]
+                    )
+                    for _, expire_time, filename in rows:
+                        removed += expire_time is None or expire_time > now
+                        cleanup(filename)
         except _DRIVER_ERRORS as exc:
             raise self._failure("delete", exc, collection, key) from exc
         return removed
@@ -412,23 +460,20 @@ class DiskStore(BaseKVStore):
 
     def _clear_rows(self, collection: str) -> int:
         """Delete every row of one collection in one transaction; return how many were live."""
+        self._check_open()
         head = self._head(collection)
         bounds = (head, head[:-1] + b"\x01")
         where = "key > ? AND key < ? AND raw = 1"
-        cache = self._cache
         try:
-            self._check_open()
-            sql = self._cache._sql
-            with cache.transact():
+            with self._cache._transact() as (sql, cleanup):
                 (live,) = sql(
                     f"SELECT COUNT(*) FROM Cache WHERE {where} AND {_LIVE}", (*bounds, time.time())
                 ).fetchone()
-                files = sql(
+                for (filename,) in sql(
                     f"SELECT filename FROM Cache WHERE {where} AND filename IS NOT NULL", bounds
-                ).fetchall()
+                ).fetchall():
+                    cleanup(filename)
                 sql(f"DELETE FROM Cache WHERE {where}", bounds)
-            for (filename,) in files:
-                cache.disk.remove(filename)
         except _DRIVER_ERRORS as exc:
             raise self._failure("clear", exc, collection) from exc
         return int(live)
@@ -438,9 +483,28 @@ class DiskStore(BaseKVStore):
 
     def _cull_rows(self) -> None:
         """Remove expired rows, then evict down to the size limit."""
+        self._check_open()
+        cache = self._cache
+        now = time.time()
         try:
-            self._check_open()
-            self._cache.cull()
+            # Not Cache.expire(): it pages on expire_time and skips rows sharing one, as
+            # every row of a batch written with a TTL does.
+            while True:
+                with cache._transact() as (sql, cleanup):
+                    rows = sql(
+                        "SELECT rowid, filename FROM Cache"
+                        " WHERE expire_time IS NOT NULL AND expire_time <= ?"
+                        " ORDER BY expire_time LIMIT ?",
+                        (now, SCAN_PAGE),
+                    ).fetchall()
+                    cache._con.executemany(
+                        "DELETE FROM Cache WHERE rowid = ?", [(row[0],) for row in rows]
+                    )
+                    for _, filename in rows:
+                        cleanup(filename)
+                if len(rows) < SCAN_PAGE:
+                    break
+            cache.cull()
         except _DRIVER_ERRORS as exc:
             raise self._failure("cull expired entries", exc) from exc
 

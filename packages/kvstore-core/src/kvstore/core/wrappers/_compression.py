@@ -1,0 +1,137 @@
+"""CompressionWrapper: zlib-compresses large values, transparently."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from collections.abc import Mapping, Sequence
+
+from .._base import BaseKVStore, Value
+from .._ttl_info import TTLInfo
+from .._validation import TTL, check_items, check_keys, normalize_ttl
+from ..errors import ConfigurationError, DeserializationError
+from ._base import BaseWrapper
+from ._json_value import dump_value, load_value
+
+MARKER = "__kvstore_compressed__"
+"""The member that marks a stored value as compressed; its value is the format version."""
+FORMAT_VERSION = 1
+
+
+class CompressionWrapper(BaseWrapper):
+    """Stores values whose JSON is longer than ``min_size`` bytes zlib-compressed.
+
+    A compressed value is stored as the small JSON object
+    ``{"__kvstore_compressed__": 1, "zlib": "<base64 of the zlib-compressed JSON>"}``
+    and read back as the original value. Smaller values, and values that compression
+    would not shrink (base64 costs a third), are stored unchanged, so any stored value
+    without the marker reads back as it is: the wrapper can be put in front of a store
+    that already holds uncompressed data. A value of the caller's that itself has a
+    top-level ``__kvstore_compressed__`` member is always compressed, so it reads back
+    unchanged instead of being taken for a marker.
+
+    Compression runs synchronously in the calling task, blocking the event loop while
+    it works; keep ``level`` low for very large values on a busy loop.
+
+    Args:
+        store: the store to wrap.
+        min_size: values whose JSON is at most this many bytes are stored as they are.
+        level: zlib compression level, 1 (fastest) to 9 (smallest), or -1 for zlib's default.
+
+    Raises:
+        ConfigurationError: ``min_size`` is not an int >= 0 or ``level`` not in -1..9.
+    """
+
+    def __init__(self, store: BaseKVStore, min_size: int = 1024, level: int = 6) -> None:
+        super().__init__(store)
+        if type(min_size) is not int or min_size < 0:
+            raise ConfigurationError(f"min_size must be an int >= 0, got {min_size!r}")
+        if type(level) is not int or not -1 <= level <= 9:
+            raise ConfigurationError(f"level must be an int from -1 to 9, got {level!r}")
+        self.min_size = min_size
+        self.level = level
+
+    def compress(self, collection: str, key: str, value: Value) -> Value:
+        """Return what this wrapper stores for ``value``: the value itself or a compressed marker.
+
+        Raises:
+            InvalidKeyError, SerializationError: bad names or value.
+        """
+        text = dump_value(collection, key, value)
+        marked = MARKER in value
+        if len(text) <= self.min_size and not marked:
+            return value
+        packed = base64.b64encode(zlib.compress(text.encode(), self.level)).decode("ascii")
+        # The marker adds about 40 bytes of JSON around the base64 text.
+        if len(packed) + 40 >= len(text) and not marked:
+            return value
+        return {MARKER: FORMAT_VERSION, "zlib": packed}
+
+    def decompress(self, collection: str, key: str, stored: Value) -> Value:
+        """Return the value ``stored`` holds: decompressed if it is a marker, else itself.
+
+        Raises:
+            DeserializationError: a marker that is malformed or fails to decompress.
+        """
+        if MARKER not in stored:
+            return stored
+        version, packed = stored[MARKER], stored.get("zlib")
+        if type(version) is not int or version != FORMAT_VERSION or type(packed) is not str:
+            raise DeserializationError(
+                f"stored value for collection {collection!r} key {key!r} is marked compressed "
+                f"but is not a version {FORMAT_VERSION} compressed value"
+            )
+        try:
+            text = zlib.decompress(base64.b64decode(packed, validate=True))
+        except (binascii.Error, zlib.error, ValueError) as exc:
+            raise DeserializationError(
+                f"compressed value for collection {collection!r} key {key!r} cannot be "
+                f"decompressed: {exc}"
+            ) from exc
+        return load_value(text, collection, key, "decompressed value")
+
+    async def get(self, collection: str, key: str) -> Value | None:
+        stored = await self.store.get(collection, key)
+        return None if stored is None else self.decompress(collection, key, stored)
+
+    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
+        stored, info = await self.store.get_with_ttl(collection, key)
+        return (None if stored is None else self.decompress(collection, key, stored)), info
+
+    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
+        key_list = check_keys(collection, keys)
+        stored = await self.store.get_many(collection, key_list)
+        return [
+            None if value is None else self.decompress(collection, key, value)
+            for key, value in zip(key_list, stored)
+        ]
+
+    async def get_many_with_ttl(
+        self, collection: str, keys: Sequence[str]
+    ) -> list[tuple[Value | None, TTLInfo | None]]:
+        key_list = check_keys(collection, keys)
+        stored = await self.store.get_many_with_ttl(collection, key_list)
+        return [
+            (None if value is None else self.decompress(collection, key, value), info)
+            for key, (value, info) in zip(key_list, stored)
+        ]
+
+    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
+        normalize_ttl(ttl)
+        await self.store.put(collection, key, self.compress(collection, key, value), ttl=ttl)
+
+    async def put_many(
+        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
+    ) -> None:
+        normalize_ttl(ttl)
+        packed = {
+            key: self.compress(collection, key, value)
+            for key, value in check_items(collection, items)
+        }
+        await self.store.put_many(collection, packed, ttl=ttl)
+
+    def __repr__(self) -> str:
+        return (
+            f"CompressionWrapper({self.store!r}, min_size={self.min_size!r}, level={self.level!r})"
+        )

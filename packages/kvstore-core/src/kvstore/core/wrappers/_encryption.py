@@ -1,0 +1,251 @@
+"""EncryptionWrapper: authenticated encryption of values (AES-GCM), with key rotation."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from .._base import BaseKVStore, Value
+from .._ttl_info import TTLInfo
+from .._validation import TTL, check_collection, check_items, check_keys, normalize_ttl
+from ..errors import ConfigurationError, DeserializationError
+from ._base import BaseWrapper
+from ._json_value import dump_value, load_value
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+MARKER = "__kvstore_encrypted__"
+"""The member that marks a stored value as encrypted; its value is the format version."""
+FORMAT_VERSION = 1
+INSTALL_HINT = 'pip install "kvstore-core[encryption]"'
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
+_KEY_SIZES = (16, 24, 32)
+
+
+def _load_aesgcm() -> tuple[type[AESGCM], type[Exception]]:
+    """Import AES-GCM from ``cryptography``, an optional dependency, only when it is needed."""
+    try:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"EncryptionWrapper needs the cryptography package: {INSTALL_HINT}"
+        ) from exc
+    return AESGCM, InvalidTag
+
+
+def key_id(key: bytes) -> str:
+    """Return the public identifier of a key: 16 hex digits of a SHA-256 of it.
+
+    The identifier is stored beside each ciphertext to find the key that decrypts it;
+    it reveals nothing usable about a random key of 128 bits or more.
+    """
+    return hashlib.sha256(b"kvstore-encryption-key-id\x00" + key).hexdigest()[:16]
+
+
+def _associated_data(collection: str, key: str) -> bytes:
+    # A JSON array of the two names is unambiguous, so no two (collection, key) pairs
+    # share associated data whatever separators the names hold.
+    return json.dumps(["kvstore-encrypted", FORMAT_VERSION, collection, key]).encode()
+
+
+class EncryptionWrapper(BaseWrapper):
+    """Encrypts every value with AES-GCM; reads decrypt and authenticate it.
+
+    A value is stored as ``{"__kvstore_encrypted__": 1, "kid": "<key id>", "data":
+    "<base64 of nonce + ciphertext + tag>"}``. The first of ``keys`` encrypts; every key
+    decrypts, found by the key id stored with the ciphertext, so keys rotate by putting
+    a new key first and keeping the old ones until :meth:`reencrypt` (or natural
+    rewrites and expiry) has moved every entry to the new key.
+
+    Each ciphertext is bound to its collection and key (AES-GCM associated data): a
+    stored value copied under another key or collection, or altered in any way, fails
+    to decrypt with DeserializationError. So does a value that is not encrypted at all
+    (plaintext where ciphertext is expected), or one encrypted with a key that is not
+    in ``keys``. Collection and key names, TTLs and the key id are stored in clear.
+
+    A random 96-bit nonce is drawn for each write; rotate to a new key well before
+    2**32 writes under one key.
+
+    Args:
+        store: the store to wrap.
+        keys: AES keys of 16, 24 or 32 bytes (32 recommended, see :meth:`generate_key`),
+            the current one first.
+
+    Raises:
+        ConfigurationError: ``cryptography`` is not installed (install
+            ``kvstore-core[encryption]``), or ``keys`` is empty, holds something other than
+            16, 24 or 32 bytes, or holds the same key twice.
+    """
+
+    def __init__(self, store: BaseKVStore, keys: Sequence[bytes]) -> None:
+        aesgcm, self._invalid_tag = _load_aesgcm()
+        if isinstance(keys, (bytes, bytearray, str)) or not keys:
+            raise ConfigurationError("keys must be a non-empty list of AES keys (bytes)")
+        ciphers: dict[str, AESGCM] = {}
+        for position, key in enumerate(keys):
+            if type(key) is not bytes or len(key) not in _KEY_SIZES:
+                # Never echo the key itself: say only what is wrong with it.
+                length = len(key) if isinstance(key, (bytes, bytearray, str)) else None
+                raise ConfigurationError(
+                    f"keys[{position}] must be bytes of length 16, 24 or 32, got "
+                    f"{type(key).__name__}" + ("" if length is None else f" of length {length}")
+                )
+            identifier = key_id(key)
+            if identifier in ciphers:
+                raise ConfigurationError(f"keys[{position}] repeats an earlier key")
+            ciphers[identifier] = aesgcm(key)
+        super().__init__(store)
+        self._ciphers = ciphers
+        self.current_key_id = next(iter(ciphers))
+        """The id of the key that encrypts new writes."""
+        self.key_ids = tuple(ciphers)
+        """The ids of every key that decrypts, the current one first."""
+
+    @staticmethod
+    def generate_key() -> bytes:
+        """Return a new random 256-bit AES key."""
+        return os.urandom(32)
+
+    def encrypt(self, collection: str, key: str, value: Value) -> Value:
+        """Return the encrypted form of ``value`` stored under (collection, key).
+
+        Raises:
+            InvalidKeyError, SerializationError: bad names or value.
+        """
+        plaintext = dump_value(collection, key, value).encode()
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._ciphers[self.current_key_id].encrypt(
+            nonce, plaintext, _associated_data(collection, key)
+        )
+        return {
+            MARKER: FORMAT_VERSION,
+            "kid": self.current_key_id,
+            "data": base64.b64encode(nonce + sealed).decode("ascii"),
+        }
+
+    def decrypt(self, collection: str, key: str, stored: Value) -> Value:
+        """Return the value that ``stored``, read from (collection, key), encrypts.
+
+        Raises:
+            DeserializationError: ``stored`` is not encrypted, is malformed, was encrypted
+                with an unknown key or for another entry, or was altered.
+        """
+        where = f"collection {collection!r} key {key!r}"
+        if MARKER not in stored:
+            raise DeserializationError(
+                f"stored value for {where} is not encrypted (plaintext where ciphertext is "
+                f"expected)"
+            )
+        version, identifier, data = stored[MARKER], stored.get("kid"), stored.get("data")
+        if (
+            type(version) is not int
+            or version != FORMAT_VERSION
+            or type(identifier) is not str
+            or type(data) is not str
+        ):
+            raise DeserializationError(
+                f"stored value for {where} is not a version {FORMAT_VERSION} encrypted value"
+            )
+        cipher = self._ciphers.get(identifier)
+        if cipher is None:
+            raise DeserializationError(
+                f"stored value for {where} was encrypted with a key this wrapper does not "
+                f"have (key id {identifier!r})"
+            )
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise DeserializationError(f"encrypted value for {where} is not valid base64") from exc
+        if len(raw) < _NONCE_BYTES + _TAG_BYTES:
+            raise DeserializationError(f"encrypted value for {where} is truncated")
+        try:
+            plaintext = cipher.decrypt(
+                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _associated_data(collection, key)
+            )
+        except self._invalid_tag as exc:
+            raise DeserializationError(
+                f"encrypted value for {where} failed authentication: it was altered, or "
+                f"copied from another collection or key"
+            ) from exc
+        return load_value(plaintext, collection, key, "decrypted value")
+
+    async def get(self, collection: str, key: str) -> Value | None:
+        stored = await self.store.get(collection, key)
+        return None if stored is None else self.decrypt(collection, key, stored)
+
+    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
+        stored, info = await self.store.get_with_ttl(collection, key)
+        return (None if stored is None else self.decrypt(collection, key, stored)), info
+
+    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
+        key_list = check_keys(collection, keys)
+        stored = await self.store.get_many(collection, key_list)
+        return [
+            None if value is None else self.decrypt(collection, key, value)
+            for key, value in zip(key_list, stored)
+        ]
+
+    async def get_many_with_ttl(
+        self, collection: str, keys: Sequence[str]
+    ) -> list[tuple[Value | None, TTLInfo | None]]:
+        key_list = check_keys(collection, keys)
+        stored = await self.store.get_many_with_ttl(collection, key_list)
+        return [
+            (None if value is None else self.decrypt(collection, key, value), info)
+            for key, (value, info) in zip(key_list, stored)
+        ]
+
+    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
+        normalize_ttl(ttl)
+        await self.store.put(collection, key, self.encrypt(collection, key, value), ttl=ttl)
+
+    async def put_many(
+        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
+    ) -> None:
+        normalize_ttl(ttl)
+        sealed = {
+            key: self.encrypt(collection, key, value)
+            for key, value in check_items(collection, items)
+        }
+        await self.store.put_many(collection, sealed, ttl=ttl)
+
+    async def reencrypt(self, collection: str) -> int:
+        """Re-encrypt with the current key every entry of a collection encrypted with another.
+
+        Each entry keeps its remaining TTL. Run it after putting a new key first, then
+        drop the old key from ``keys`` once every collection has been re-encrypted.
+
+        Returns:
+            How many entries were rewritten.
+
+        Raises:
+            DeserializationError: an entry cannot be decrypted with any of ``keys``.
+        """
+        check_collection(collection)
+        rewritten = 0
+        for key in await self.store.keys(collection):
+            stored, info = await self.store.get_with_ttl(collection, key)
+            if stored is None or stored.get("kid") == self.current_key_id:
+                continue
+            value = self.decrypt(collection, key, stored)
+            ttl: float | None = None
+            if info is not None and info.expires_at is not None:
+                ttl = info.expires_at.timestamp() - time.time()
+                if ttl <= 0:
+                    continue
+            await self.store.put(collection, key, self.encrypt(collection, key, value), ttl=ttl)
+            rewritten += 1
+        return rewritten
+
+    def __repr__(self) -> str:
+        # Key ids only: the keys themselves never appear in a repr, log or message.
+        return f"EncryptionWrapper({self.store!r}, key_ids={list(self.key_ids)!r})"

@@ -9,6 +9,7 @@ import diskcache
 import pytest
 
 import kvstore.disk
+from kvstore.core import open_store
 from kvstore.core.errors import ConfigurationError, SetupError, StoreConnectionError
 from kvstore.disk import DiskStore, NoPickleDisk
 
@@ -175,3 +176,34 @@ async def test_error_messages_name_collection_and_key(tmp_path: Path) -> None:
         locker.execute("ROLLBACK")
         locker.close()
         await store.close()
+
+
+async def test_open_store_by_url(tmp_path: Path) -> None:
+    store = open_store(f"disk://{tmp_path}/cache?size_limit=5000000&timeout=2.5")
+    assert isinstance(store, DiskStore)
+    assert store.directory == f"{tmp_path}/cache"
+    assert store.cache.size_limit == 5_000_000
+    assert store.cache.timeout == 2.5
+    await store.put("c", "k", {"v": 1})
+    await store.close()
+    spaced = open_store(f"disk://{tmp_path}/with%20space", timeout=1)
+    assert isinstance(spaced, DiskStore)
+    assert spaced.directory == f"{tmp_path}/with space"
+    await spaced.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "options", "message"),
+    [
+        ("disk://", {}, "needs a directory"),
+        ("disk:///x?colour=red", {}, "only size_limit and timeout"),
+        ("disk:///x?size_limit=big", {}, "must be a number"),
+        ("disk:///x?timeout=1", {"timeout": 2}, "both"),
+        ("disk:///x", {"unknown": 1}, "unknown"),
+    ],
+)
+def test_bad_urls_raise_configuration_error(
+    url: str, options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        open_store(url, **options)

@@ -239,6 +239,8 @@ class DiskStore(BaseKVStore):
         except _DRIVER_ERRORS as exc:
             raise self._failure("read", exc, collection, key) from exc
         if filename is None:
+            if mode == MODE_RAW and type(value) is str:
+                return value  # the common case, without a call
             return self._payload(mode, filename, value, collection, key)
         # A value kept in its own file: read it off the loop.
         payload = await self._offload(self._payload, mode, filename, value, collection, key)

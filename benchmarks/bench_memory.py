@@ -12,11 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cachetools import TTLCache
 
+from kvstore.core import _envelope
+from kvstore.core._validation import normalize_ttl
 from kvstore.memory import MemoryStore
 
 from ._harness import Case, median, report, run_cases
@@ -217,9 +220,88 @@ async def main(ops: int, repetitions: int) -> None:
     print(f"\nlargest relative spread between repetitions: {spread:.0%}")
 
 
+def _best_ns(run: Callable[[], object], loops: int = 2_000, repetitions: int = 15) -> float:
+    """The fastest of ``repetitions`` timings of ``loops`` calls, in ns per call."""
+    best = float("inf")
+    for _ in range(repetitions):
+        start = time.perf_counter_ns()
+        for _ in range(loops):
+            run()
+        best = min(best, (time.perf_counter_ns() - start) / loops)
+    return best
+
+
+async def _best_ns_async(
+    run: Callable[[], Awaitable[object]], loops: int = 2_000, repetitions: int = 15
+) -> float:
+    best = float("inf")
+    for _ in range(repetitions):
+        start = time.perf_counter_ns()
+        for _ in range(loops):
+            await run()
+        best = min(best, (time.perf_counter_ns() - start) / loops)
+    return best
+
+
+async def breakdown() -> None:
+    """Print what each stage of a get and a put costs, core stages included (best of 15)."""
+    store = MemoryStore(max_entries=PREFILL)
+    raw = Raw()
+    await store.put(COLLECTION, "k", VALUE, ttl=TTL)
+    await raw.put(COLLECTION, "k", VALUE)
+    payload = await store._read(COLLECTION, "k")
+    assert isinstance(payload, str)
+    value_text = _envelope._encode(VALUE)
+    document = _envelope.decode(payload, COLLECTION, "k")
+    cache = raw.cache
+    name = (COLLECTION, "k")
+
+    async def nothing() -> None:
+        return None
+
+    rows = [
+        ("raw: TTLCache.get, sync", _best_ns(lambda: cache.get(name))),
+        ("raw: TTLCache set, sync", _best_ns(lambda: cache.__setitem__(name, VALUE))),
+        ("await of an empty coroutine", await _best_ns_async(nothing)),
+        ("MemoryStore.get, total", await _best_ns_async(lambda: store.get(COLLECTION, "k"))),
+        ("  backend: MemoryStore._read", await _best_ns_async(lambda: store._read(*name))),
+        ("  core: _envelope.decode", _best_ns(lambda: _envelope.decode(payload, *name))),
+        ("    of which JSON decode", _best_ns(lambda: _envelope._decode(payload))),
+        ("  (JSON decode of the value alone)", _best_ns(lambda: _envelope._decode(value_text))),
+        (
+            "MemoryStore.put, total",
+            await _best_ns_async(lambda: store.put(COLLECTION, "k", VALUE, ttl=TTL)),
+        ),
+        ("  core: normalize_ttl", _best_ns(lambda: normalize_ttl(TTL))),
+        (
+            "  core: _envelope.encode",
+            _best_ns(lambda: _envelope.encode(COLLECTION, "k", VALUE, TTL, 1.0)),
+        ),
+        ("    of which _check_value", _best_ns(lambda: _envelope._check_value(*name, VALUE))),
+        ("    of which JSON encode", _best_ns(lambda: _envelope._encode(document))),
+        ("  (JSON encode of the value alone)", _best_ns(lambda: _envelope._encode(VALUE))),
+        (
+            "  backend: MemoryStore._write",
+            await _best_ns_async(lambda: store._write(*name, payload, TTL)),
+        ),
+    ]
+    print(f"## Where a get and a put spend their time ({len(payload)}-character envelope)")
+    print()
+    print("| stage | ns per call |")
+    print("|---|---:|")
+    for label, ns in rows:
+        print(f"| {label.replace('  ', '&nbsp;&nbsp;')} | {ns:,.0f} |")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=5_000, help="operations per sample")
     parser.add_argument("--repetitions", type=int, default=9, help="interleaved repetitions")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="print the cost of each stage of get and put"
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.ops, arguments.repetitions))
+    if arguments.breakdown:
+        asyncio.run(breakdown())
+    else:
+        asyncio.run(main(arguments.ops, arguments.repetitions))

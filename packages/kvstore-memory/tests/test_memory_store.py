@@ -160,6 +160,26 @@ async def test_memory_of_expired_entries_is_handed_back_without_any_call() -> No
     assert after < held / 20, f"{after:,} bytes still held of {held:,}"
 
 
+async def test_clear_collection_hands_memory_back() -> None:
+    store = MemoryStore(max_entries=200_000)
+    await store.put("kept", "k", {})
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for start in range(0, 5_000, 500):
+            items = {f"key-{n}": {"pad": "x" * 400} for n in range(start, start + 500)}
+            await store.put_many("bulk", items)
+        held = tracemalloc.get_traced_memory()[0] - before
+        assert await store.clear_collection("bulk") == 5_000
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert await store.keys("kept") == ["k"]
+    assert after < held / 20, f"{after:,} bytes still held of {held:,}"
+
+
 async def test_single_writes_reclaim_while_the_loop_never_idles() -> None:
     # The loop below never yields to the event loop, so only the writes can reclaim.
     store = MemoryStore(max_entries=1_000_000)

@@ -24,11 +24,11 @@ PAGE_SIZE = 1_000
 REAPER_DELAY = 0.05
 """Seconds the reaper waits past the earliest expiry, so close expiries are reclaimed together."""
 REAPER_BUDGET = 5_000
-"""Expiry records one reaper run handles before yielding the event loop (about a millisecond)."""
+"""Expiry records one reaper run handles before yielding the event loop (a few milliseconds)."""
 WRITE_BUDGET = 4
 """Expiry records each key written with a TTL handles, so a loop that never idles reclaims too."""
 _SHRINK_AFTER = 4_096
-"""Reclaimed entries after which the table is rebuilt, since a dict never shrinks on deletion."""
+"""Removed entries after which the table is rebuilt, since a dict never shrinks on deletion."""
 
 
 class _Reaper:
@@ -73,8 +73,8 @@ class MemoryStore(BaseKVStore):
         """Every entry, least recently used first."""
         self._expiries: list[tuple[float, _Name]] = []
         """A heap of (expiry, name) for entries written with a TTL; stale records allowed."""
-        self._reclaimed = 0
-        """Entries reclaimed since the table was last rebuilt."""
+        self._removed = 0
+        """Entries reclaimed or removed in bulk since the table was last rebuilt."""
         # Operations run inside one event loop step at a time, but stores shared by loops
         # in several threads need their compound dict and heap updates to be atomic.
         self._lock = threading.Lock()
@@ -183,8 +183,11 @@ class MemoryStore(BaseKVStore):
             now = _monotonic()
             for key in keys:
                 entry = pop((collection, key), None)
-                if entry is not None and (entry[1] is None or entry[1] > now):
-                    removed += 1
+                if entry is not None:
+                    self._removed += 1
+                    if entry[1] is None or entry[1] > now:
+                        removed += 1
+            self._shrink()
         return removed
 
     async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
@@ -215,10 +218,13 @@ class MemoryStore(BaseKVStore):
         with self._lock:
             entries = self._entries
             now = _monotonic()
-            for name in [name for name in entries if name[0] == collection]:
+            doomed = [name for name in entries if name[0] == collection]
+            for name in doomed:
                 expires = entries.pop(name)[1]
                 if expires is None or expires > now:
                     removed += 1
+            self._removed += len(doomed)
+            self._shrink()
         return removed
 
     async def _cull(self) -> None:
@@ -266,7 +272,7 @@ class MemoryStore(BaseKVStore):
         handled = 0
         while heap and heap[0][0] <= now:
             if budget is not None and handled >= budget:
-                self._reclaimed += reclaimed
+                self._removed += reclaimed
                 return False
             expires, name = heappop(heap)
             handled += 1
@@ -275,7 +281,7 @@ class MemoryStore(BaseKVStore):
             if entry is not None and entry[1] == expires:
                 del entries[name]
                 reclaimed += 1
-        self._reclaimed += reclaimed
+        self._removed += reclaimed
         return True
 
     def _evict(self) -> None:
@@ -289,10 +295,10 @@ class MemoryStore(BaseKVStore):
                 entries.popitem(last=False)
 
     def _shrink(self) -> None:
-        """Rebuild the table once many entries were reclaimed, to hand its memory back."""
-        if self._reclaimed > max(_SHRINK_AFTER, 4 * len(self._entries)):
+        """Rebuild the table once many entries were removed, to hand its memory back."""
+        if self._removed > max(_SHRINK_AFTER, 4 * len(self._entries)):
             self._entries = OrderedDict(self._entries)
-            self._reclaimed = 0
+            self._removed = 0
 
     def _arm_reaper(self, now: float, expires: float) -> None:
         """Make sure the running loop's reaper fires soon after ``expires``."""

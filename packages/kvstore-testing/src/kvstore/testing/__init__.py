@@ -6,5 +6,7 @@ fixture that yields an empty store, and declare the backend's :class:`Capabiliti
 
 from ._capabilities import Capabilities as Capabilities
 from ._conformance import StoreConformance as StoreConformance
+from ._load import LoadReport as LoadReport
+from ._load import run_load as run_load
 
-__all__ = ["Capabilities", "StoreConformance"]
+__all__ = ["Capabilities", "LoadReport", "StoreConformance", "run_load"]

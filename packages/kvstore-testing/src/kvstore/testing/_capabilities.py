@@ -16,8 +16,11 @@ class Capabilities:
             in one case unless it is testing eviction).
         eventually_consistent: management operations (keys, list_collections,
             clear_collection) may lag behind writes; the kit calls ``settle()`` first.
-        slow_writes: each write costs a network round trip or more; the kit scales
-            its largest cases down (never below two pages of keys).
+        slow_writes: each write costs a network round trip or more (informational).
+        other_event_loops: the store works when called from event loops other than the
+            one it was created in (each in its own thread). When False, the kit checks
+            that such a call raises a KVStoreError whose message says so, instead of
+            hanging or leaking a driver error.
     """
 
     stores_values: bool = True
@@ -25,3 +28,4 @@ class Capabilities:
     max_entries: int | None = None
     eventually_consistent: bool = False
     slow_writes: bool = False
+    other_event_loops: bool = True

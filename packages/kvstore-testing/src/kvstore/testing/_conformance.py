@@ -14,7 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kvstore.core import BaseKVStore
-from kvstore.core.errors import InvalidKeyError, InvalidTTLError, SerializationError
+from kvstore.core.errors import (
+    InvalidKeyError,
+    InvalidTTLError,
+    KVStoreError,
+    SerializationError,
+)
 
 from ._capabilities import Capabilities
 from ._properties import (
@@ -531,6 +536,28 @@ class StoreConformance:
             assert entered is store
             assert await store.get("kit", "k") is None
         await store.close()
+
+    async def test_used_from_event_loops_in_other_threads(self, store: BaseKVStore) -> None:
+        self.require_values()
+
+        def in_own_loop(worker: int) -> list[dict[str, Any] | None]:
+            async def work() -> list[dict[str, Any] | None]:
+                await store.put("loops", f"w{worker}", {"worker": worker})
+                await store.put_many("loops", {f"w{worker}-{n}": {"n": n} for n in range(5)})
+                return await store.get_many("loops", [f"w{worker}", f"w{worker}-4"])
+
+            return asyncio.run(work())
+
+        await store.put("loops", "home", {"loop": "test"})
+        if not self.capabilities.other_event_loops:
+            with pytest.raises(KVStoreError, match="event loop"):
+                await asyncio.to_thread(in_own_loop, 0)
+            assert await store.get("loops", "home") == {"loop": "test"}
+            return
+        results = await asyncio.gather(*(asyncio.to_thread(in_own_loop, n) for n in range(2)))
+        assert results == [[{"worker": n}, {"n": 4}] for n in range(2)]
+        assert await store.get("loops", "home") == {"loop": "test"}
+        assert await store.get_many("loops", ["w0", "w1"]) == [{"worker": 0}, {"worker": 1}]
 
     async def test_repr_names_the_store(self, store: BaseKVStore) -> None:
         assert type(store).__name__ in repr(store)

@@ -1,0 +1,128 @@
+"""The kit is only worth something if it fails on broken stores: each one here breaks one rule."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kvstore.core.stores import SimpleStore
+from kvstore.testing import run_load
+
+BROKEN_STORES = '''
+from collections.abc import AsyncIterator
+
+from kvstore.core.stores import SimpleStore
+
+
+class JoinedNames(SimpleStore):
+    """Stores (collection, key) under collection + "::" + key: pairs collide."""
+
+    async def _read(self, collection, key):
+        return await super()._read("all", collection + "::" + key)
+
+    async def _write(self, collection, key, payload, ttl):
+        await super()._write("all", collection + "::" + key, payload, ttl)
+
+
+class DropsWrites(SimpleStore):
+    """Acknowledges every third single write without storing it."""
+
+    count = 0
+
+    async def _write(self, collection, key, payload, ttl):
+        self.count += 1
+        if self.count % 3:
+            await super()._write(collection, key, payload, ttl)
+
+
+class OnePageOfKeys(SimpleStore):
+    """Lists only the first 100 keys of a collection."""
+
+    async def _scan(self, collection) -> AsyncIterator[list[str]]:
+        async for page in super()._scan(collection):
+            yield page[:100]
+            return
+
+
+class DeleteAlwaysTrue(SimpleStore):
+    async def _remove(self, collection, key):
+        await super()._remove(collection, key)
+        return True
+
+
+class ClearsEverything(SimpleStore):
+    async def _clear(self, collection):
+        count = len(await self.keys(collection))
+        self.entries.clear()
+        return count
+'''
+
+KIT_RUNNER = """
+import pytest
+
+from kvstore.testing import StoreConformance
+import broken
+
+
+class TestBroken(StoreConformance):
+    @pytest.fixture
+    async def store(self):
+        store = broken.{name}(max_entries=None)
+        yield store
+        await store.close()
+"""
+
+
+def _run_kit(tmp_path: Path, name: str, selection: str) -> str:
+    (tmp_path / "broken.py").write_text(BROKEN_STORES)
+    (tmp_path / "test_broken_kit.py").write_text(textwrap.dedent(KIT_RUNNER.format(name=name)))
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", "-k", selection],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "caught_by"),
+    [
+        ("JoinedNames", "test_distinct_names_never_collide"),
+        ("DropsWrites", "test_many_concurrent_tasks"),
+        ("OnePageOfKeys", "test_keys_returns_everything_beyond_one_page"),
+        ("DeleteAlwaysTrue", "test_delete"),
+        ("ClearsEverything", "test_clear_collection_removes_only_that_collection"),
+    ],
+)
+def test_kit_fails_a_store_that_breaks_a_rule(tmp_path: Path, name: str, caught_by: str) -> None:
+    report = _run_kit(tmp_path, name, caught_by)
+    failed = [line for line in report.splitlines() if line.startswith("FAILED")]
+    assert any(f"::{caught_by}" in line for line in failed), report[-3000:]
+
+
+async def test_run_load_finds_no_loss_on_a_sound_store() -> None:
+    report = await run_load(SimpleStore(max_entries=None), tasks=64, operations=5_000)
+    assert report.errors == []
+    assert report.lost_writes == 0
+    assert report.acknowledged_writes > 1_000
+    assert 1_000 < report.keys_checked <= 64 * 20
+
+
+async def test_run_load_counts_lost_writes() -> None:
+    class ForgetsHalf(SimpleStore):
+        async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
+            if hash(key) % 2:
+                await super()._write(collection, key, payload, ttl)
+
+    report = await run_load(ForgetsHalf(max_entries=None), tasks=8, operations=800)
+    assert report.lost_writes > 0

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from threading import get_ident
 from typing import Any, TypeVar
 
 import diskcache
@@ -130,6 +133,8 @@ class DiskStore(BaseKVStore):
         self._prefixes: dict[str, bytes] = {}
         self._executor: ThreadPoolExecutor | None = None
         self._offloaded = 0
+        self._lock = threading.Lock()
+        self._home = get_ident()
         self._closed = False
 
     @property
@@ -173,20 +178,33 @@ class DiskStore(BaseKVStore):
             f"DiskStore at {self._directory!r} could not {action}{where}: {cause}"
         )
 
+    def _inline(self) -> bool:
+        """True if an operation may run on the calling thread, now.
+
+        Only the thread that opened the store runs operations inline: any other thread
+        would open an SQLite connection of its own that the store cannot close. And while
+        the worker runs a batch it holds SQLite's write lock, so a write queues behind it
+        rather than wait for the lock on the event loop.
+        """
+        return not self._offloaded and get_ident() == self._home
+
     async def _offload(self, function: Callable[..., _T], *args: Any) -> _T:
         """Run ``function(*args)`` in the store's worker thread."""
-        if self._closed:
-            raise StoreConnectionError(f"{self!r} is closed")
-        executor = self._executor
-        if executor is None:
-            # One worker: SQLite serialises writers anyway, and one thread is one
-            # connection the store can close again.
-            executor = self._executor = ThreadPoolExecutor(1, thread_name_prefix="kvstore-disk")
-        self._offloaded += 1
+        with self._lock:
+            if self._closed:
+                raise StoreConnectionError(f"{self!r} is closed")
+            executor = self._executor
+            if executor is None:
+                # One worker: SQLite serialises writers anyway, and one thread is one
+                # connection the store can close again.
+                executor = ThreadPoolExecutor(1, thread_name_prefix="kvstore-disk")
+                self._executor = executor
+            self._offloaded += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
         finally:
-            self._offloaded -= 1
+            with self._lock:
+                self._offloaded -= 1
 
     def _payload(
         self, mode: int, filename: str | None, value: object, collection: str, key: str
@@ -224,7 +242,8 @@ class DiskStore(BaseKVStore):
 
     # -- reads ------------------------------------------------------------------------
 
-    async def _read(self, collection: str, key: str) -> Payload | None:
+    def _select_one(self, collection: str, key: str) -> _Row | None:
+        """Return the live row of (collection, key), or None."""
         if self._closed:
             raise StoreConnectionError(f"{self!r} is closed")
         try:
@@ -238,15 +257,31 @@ class DiskStore(BaseKVStore):
                 self._touch([rowid])
         except _DRIVER_ERRORS as exc:
             raise self._failure("read", exc, collection, key) from exc
+        return mode, filename, value
+
+    def _read_one(self, collection: str, key: str) -> Payload | None:
+        """Return the payload of (collection, key), or None (in the worker thread)."""
+        while True:
+            row = self._select_one(collection, key)
+            if row is None:
+                return None
+            payload = self._payload(*row, collection, key)
+            if payload is not None:
+                return payload
+
+    async def _read(self, collection: str, key: str) -> Payload | None:
+        if get_ident() != self._home:
+            return await self._offload(self._read_one, collection, key)
+        row = self._select_one(collection, key)
+        if row is None:
+            return None
+        mode, filename, value = row
         if filename is None:
             if mode == MODE_RAW and type(value) is str:
                 return value  # the common case, without a call
             return self._payload(mode, filename, value, collection, key)
         # A value kept in its own file: read it off the loop.
-        payload = await self._offload(self._payload, mode, filename, value, collection, key)
-        if payload is None:
-            return await self._read(collection, key)
-        return payload
+        return await self._offload(self._read_one, collection, key)
 
     def _select(self, collection: str, keys: list[str]) -> dict[str, _Row]:
         """Return the live rows of distinct ``keys``, in a few queries."""
@@ -286,7 +321,7 @@ class DiskStore(BaseKVStore):
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
         unique = list(dict.fromkeys(keys))
-        if len(unique) <= INLINE_BATCH and not self._offloaded:
+        if len(unique) <= INLINE_BATCH and self._inline():
             rows = self._select(collection, unique)
             if any(filename is not None for _, filename, _ in rows.values()):
                 found = await self._offload(self._resolve, collection, rows)
@@ -312,7 +347,7 @@ class DiskStore(BaseKVStore):
             raise self._failure("write", exc, collection, key) from exc
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
-        if self._offloaded or len(payload) >= self._file_threshold:
+        if len(payload) >= self._file_threshold or not self._inline():
             # A batch in the worker holds SQLite's write lock (waiting for it here would
             # block the loop), or the value goes to its own file.
             await self._offload(self._set, collection, key, payload, ttl)
@@ -359,7 +394,7 @@ class DiskStore(BaseKVStore):
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
     ) -> None:
-        if self._offloaded or len(entries) > INLINE_BATCH:
+        if len(entries) > INLINE_BATCH or not self._inline():
             await self._offload(self._set_many, collection, entries, ttl)
         else:
             self._set_many(collection, entries, ttl)
@@ -393,12 +428,12 @@ class DiskStore(BaseKVStore):
         return removed
 
     async def _remove(self, collection: str, key: str) -> bool:
-        if self._offloaded:
+        if not self._inline():
             return await self._offload(self._delete, collection, [key]) > 0
         return self._delete(collection, [key]) > 0
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
-        if self._offloaded or len(keys) > INLINE_BATCH:
+        if len(keys) > INLINE_BATCH or not self._inline():
             return await self._offload(self._delete, collection, keys)
         return self._delete(collection, keys)
 
@@ -516,16 +551,17 @@ class DiskStore(BaseKVStore):
     # -- lifecycle --------------------------------------------------------------------
 
     async def _close(self) -> None:
-        if self._closed:
-            return
-        executor = self._executor
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            executor, self._executor = self._executor, None
         if executor is not None:
             # The worker's SQLite connection is the store's own, even in a handed-in cache.
             await asyncio.get_running_loop().run_in_executor(executor, self._cache.close)
             executor.shutdown(wait=True)
-            self._executor = None
-        self._closed = True
         if self._owns_cache:
+            # This thread's connection; SQLite lets no other thread close it.
             self._cache.close()
 
     def __repr__(self) -> str:
@@ -539,12 +575,17 @@ def _open_cache(path: str, size_limit: int | None, timeout: float) -> diskcache.
         if size_limit is None
         else {"eviction_policy": "least-recently-stored", "size_limit": size_limit}
     )
+    cache = diskcache.Cache.__new__(diskcache.Cache)
     try:
-        return diskcache.Cache(path, timeout=timeout, disk=NoPickleDisk, **settings)
+        cache.__init__(path, timeout=timeout, disk=NoPickleDisk, **settings)
     except _DRIVER_ERRORS as exc:
+        # __init__ may have opened a connection before failing: close it, not leak it.
+        with contextlib.suppress(*_DRIVER_ERRORS, AttributeError):
+            cache.close()
         raise SetupError(
             f"DiskStore cannot open a cache directory at {path!r}: {type(exc).__name__}: {exc}"
         ) from exc
+    return cache
 
 
 def _check_disk(disk: diskcache.Disk) -> None:

@@ -51,7 +51,7 @@ async def run_load(
     after the run every key is read back and compared with the last write the store
     acknowledged (or with None after an acknowledged delete). Errors are collected, not raised.
     """
-    per_task = max(1, operations // tasks)
+    base, extra = divmod(operations, tasks)
     expected: dict[str, dict[str, Any] | None] = {}
     errors: list[str] = []
     acknowledged = 0
@@ -60,7 +60,7 @@ async def run_load(
         nonlocal acknowledged
         rng = random.Random(seed * 1_000_003 + task)
         keys = [f"t{task}-k{n}" for n in range(keys_per_task)]
-        for step in range(per_task):
+        for step in range(base + (task < extra)):
             key = rng.choice(keys)
             roll = rng.random()
             try:
@@ -102,7 +102,7 @@ async def run_load(
                 lost += 1
     return LoadReport(
         tasks=tasks,
-        operations=per_task * tasks,
+        operations=operations,
         seconds=seconds,
         acknowledged_writes=acknowledged,
         keys_checked=len(names),

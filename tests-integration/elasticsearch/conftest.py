@@ -100,8 +100,9 @@ class OsmemProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        # --no-ja: without it the first index creation loads a Japanese analyzer for seconds.
         self.process = subprocess.Popen(
-            [self.binary, "--addr", f"127.0.0.1:{self.port}", "--no-stdin-watch"],
+            [self.binary, "--addr", f"127.0.0.1:{self.port}", "--no-stdin-watch", "--no-ja"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -236,3 +237,16 @@ async def make_client(es_server: EsServer) -> AsyncIterator[Callable[..., AsyncE
     yield make
     for client in made:
         await client.close()
+
+
+@pytest.fixture
+def killable_server(es_server: EsServer) -> Iterator[EsServer]:
+    """A server of the test's own that it may kill and restart (osmem-server only)."""
+    if es_server.kind != "osmem":
+        pytest.skip("needs a server process the test can kill: runs with osmem-server only")
+    process = OsmemProcess()
+    process.start()
+    try:
+        yield EsServer(url=process.url, kind="osmem", process=process)
+    finally:
+        process.stop()

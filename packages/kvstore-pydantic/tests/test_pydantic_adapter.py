@@ -223,6 +223,10 @@ async def test_a_strict_model_round_trips(store: SimpleStore) -> None:
     assert await adapter.get("events", "e1") == event
 
 
+@pytest.mark.skipif(
+    "val_json_bytes" not in ConfigDict.__annotations__,
+    reason="pydantic < 2.9 has no val_json_bytes: its own base64 dumps do not validate back",
+)
 async def test_a_model_with_base64_bytes_round_trips(store: SimpleStore) -> None:
     class Attachment(BaseModel):
         model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")

@@ -219,10 +219,20 @@ def unique_prefix() -> str:
     return f"kvstore-test-{uuid.uuid4().hex[:12]}:"
 
 
-async def purge(store: RedisStore) -> None:
-    """Remove everything a test store wrote (through the public API)."""
-    for collection in await store.list_collections():
-        await store.clear_collection(collection)
+@pytest.fixture
+def fresh_prefix() -> str:
+    """A key prefix no other test uses."""
+    return unique_prefix()
+
+
+async def purge(url: str, prefix: str) -> None:
+    """Remove everything stored under ``prefix`` (through a fresh store and the public API).
+
+    A fresh store, because the test may have closed its own or bound it to another loop.
+    """
+    async with RedisStore(url=url, prefix=prefix) as store:
+        for collection in await store.list_collections():
+            await store.clear_collection(collection)
 
 
 @pytest.fixture
@@ -238,8 +248,8 @@ async def make_store(redis_url: str) -> AsyncIterator[Callable[..., RedisStore]]
 
     yield make
     for store in made:
-        await purge(store)
         await store.close()
+        await purge(redis_url, store._prefix)
 
 
 @pytest.fixture
@@ -249,16 +259,19 @@ async def redis_store(redis_url: str) -> AsyncIterator[RedisStore]:
     try:
         yield store
     finally:
-        await purge(store)
         await store.close()
+        await purge(redis_url, store._prefix)
 
 
 @pytest.fixture
 async def redis_cluster_store(redis_cluster_url: str) -> AsyncIterator[RedisStore]:
     """An empty Redis Cluster store on a fresh prefix."""
     store = RedisStore(url=redis_cluster_url, prefix=unique_prefix())
+    # Discovering the cluster's slots on first use can take longer than the kit's shortest
+    # TTL on a loaded machine; do it before the test starts its clock.
+    await store.exists("warm-up", "warm-up")
     try:
         yield store
     finally:
-        await purge(store)
         await store.close()
+        await purge(redis_cluster_url, store._prefix)

@@ -11,7 +11,7 @@ from kvstore.testing import Capabilities, StoreConformance
 
 
 class TestRedisStandaloneConformance(StoreConformance):
-    capabilities = Capabilities()
+    capabilities = Capabilities(other_event_loops=False)
 
     @pytest.fixture
     async def store(self, redis_store: BaseKVStore) -> AsyncIterator[BaseKVStore]:
@@ -20,7 +20,7 @@ class TestRedisStandaloneConformance(StoreConformance):
 
 @pytest.mark.cluster
 class TestRedisClusterConformance(StoreConformance):
-    capabilities = Capabilities()
+    capabilities = Capabilities(other_event_loops=False)
 
     @pytest.fixture
     async def store(self, redis_cluster_store: BaseKVStore) -> AsyncIterator[BaseKVStore]:

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, NoReturn
 
-from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio import ConnectionPool, Redis, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisClusterException, RedisError, ResponseError
@@ -49,13 +49,12 @@ class RedisStore(BaseKVStore):
             the store never closes it, and its own timeouts and retries apply.
         host, port, db, username, password: a standalone server, without a URL.
         prefix: every Redis key the store reads, writes or scans starts with it.
-        socket_timeout: seconds a command may wait for a reply (also the longest wait for
-            a free pooled connection).
+        socket_timeout: seconds a command may wait for a reply.
         socket_connect_timeout: seconds a connection attempt may take.
         retries: how many times a command that failed on a broken connection is retried
             on a new one (a server restart breaks every pooled connection).
         max_connections: connections the store opens at most (per node on a cluster);
-            more concurrent calls wait for a free one.
+            more concurrent calls wait, first come first served, for a free one.
         scan_count: the ``COUNT`` hint of each ``SCAN`` page.
         client_options: further keyword arguments for the redis-py client the store
             creates (for example ``ssl_ca_certs``, ``ssl_certfile``, ``health_check_interval``).
@@ -126,29 +125,21 @@ class RedisStore(BaseKVStore):
             check_int("db", db, 0)
             if password is not None:
                 self._secrets.append(password)
-            pool = BlockingConnectionPool(
-                host=host,
-                port=port,
-                db=db,
-                username=username,
-                password=password,
-                timeout=timeout,
-                **options,
+            pool = ConnectionPool(
+                host=host, port=port, db=db, username=username, password=password, **options
             )
             self._client = Redis.from_pool(pool)
             self._owns_client = True
             self._where = f"host={host!r}, port={port!r}, db={db!r}"
         self._cluster = isinstance(self._client, RedisCluster)
         self._secrets.extend(_client_secrets(self._client))
-        # redis-py refuses a command outright once a non-blocking pool (a cluster node's,
-        # or a handed-in client's default pool) is exhausted; queue callers instead.
-        pool_blocks = not self._cluster and isinstance(
-            getattr(self._client, "connection_pool", None), BlockingConnectionPool
-        )
+        # redis-py refuses a command outright once a pool is exhausted, and its blocking
+        # pool lets late callers overtake waiting ones (a waiter can starve past its
+        # timeout under load); a FIFO semaphore sized to the pool queues callers fairly.
         limit = _connection_limit(self._client) if client is not None else max_connections
-        self._gate: contextlib.AbstractAsyncContextManager[Any] = (
-            contextlib.nullcontext() if pool_blocks else asyncio.Semaphore(limit)
-        )
+        self._gate_size = limit
+        self._gate = asyncio.Semaphore(limit)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def _open_url(self, url: str, scheme: str, options: dict[str, Any]) -> Redis | RedisCluster:
         """Create the client a URL describes."""
@@ -156,7 +147,7 @@ class RedisStore(BaseKVStore):
             if scheme in CLUSTER_SCHEMES:
                 cluster = RedisCluster.from_url(cluster_base_url(url, scheme), **options)
                 return cluster
-            pool = BlockingConnectionPool.from_url(url, timeout=options["socket_timeout"], **options)
+            pool = ConnectionPool.from_url(url, **options)
         except (ValueError, TypeError, RedisError, RedisClusterException) as exc:
             raise ConfigurationError(
                 f"RedisStore cannot open {redact_url(url)!r}: {self._redact(str(exc))}"
@@ -166,6 +157,8 @@ class RedisStore(BaseKVStore):
     # -- primitives ---------------------------------------------------------------------
 
     async def _read(self, collection: str, key: str) -> bytes | str | None:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         try:
             async with self._gate:
                 payload: bytes | str | None = await self._client.execute_command(
@@ -176,6 +169,8 @@ class RedisStore(BaseKVStore):
         return payload
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[bytes | str | None]:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         prefix = self._prefix
         names = [encode_name(prefix, collection, key) for key in keys]
         try:
@@ -193,6 +188,8 @@ class RedisStore(BaseKVStore):
             self._fail(exc, "get_many", collection, keys)
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         name = encode_name(self._prefix, collection, key)
         try:
             async with self._gate:
@@ -206,6 +203,8 @@ class RedisStore(BaseKVStore):
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
     ) -> None:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         prefix = self._prefix
         try:
             async with self._gate:
@@ -231,6 +230,8 @@ class RedisStore(BaseKVStore):
             self._fail(exc, "put_many", collection, [key for key, _ in entries])
 
     async def _remove(self, collection: str, key: str) -> bool:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         try:
             async with self._gate:
                 removed = await self._client.execute_command(
@@ -241,6 +242,8 @@ class RedisStore(BaseKVStore):
         return bool(removed)
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         prefix = self._prefix
         try:
             return await self._unlink([encode_name(prefix, collection, key) for key in keys])
@@ -250,14 +253,14 @@ class RedisStore(BaseKVStore):
     async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
         literal = collection_prefix(self._prefix, collection)
         start = len(literal)
-        async for page in self._scan_names(glob_pattern(literal), collection):
+        async for page in self._scan_names(glob_pattern(literal), "keys", collection):
             keys = [as_text(name)[start:] for name in page]
             yield [key for key in keys if key]
 
     async def _collections(self) -> list[str]:
         found: set[str] = set()
         prefix = self._prefix
-        async for page in self._scan_names(glob_pattern(prefix), None):
+        async for page in self._scan_names(glob_pattern(prefix), "list_collections", None):
             for name in page:
                 decoded = decode_name(prefix, name)
                 if decoded is not None:
@@ -267,7 +270,7 @@ class RedisStore(BaseKVStore):
     async def _clear(self, collection: str) -> int:
         removed = 0
         pattern = glob_pattern(collection_prefix(self._prefix, collection))
-        async for page in self._scan_names(pattern, collection):
+        async for page in self._scan_names(pattern, "clear_collection", collection):
             try:
                 removed += await self._unlink(page)
             except _DRIVER_ERRORS as exc:
@@ -304,9 +307,11 @@ class RedisStore(BaseKVStore):
             return sum(int(count) for count in await pipe.execute())
 
     async def _scan_names(
-        self, pattern: bytes, collection: str | None
+        self, pattern: bytes, operation: str, collection: str | None
     ) -> AsyncIterator[list[bytes | str]]:
         """Yield pages of the Redis keys matching ``pattern``, each key once, on every primary."""
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         seen: set[bytes | str] = set()
         nodes: list[Any] = [None]
         try:
@@ -317,7 +322,7 @@ class RedisStore(BaseKVStore):
                         await self._client.initialize()  # type: ignore[union-attr]
                         nodes = list(self._client.get_primaries())  # type: ignore[union-attr]
         except _DRIVER_ERRORS as exc:
-            self._fail(exc, "scan", collection, None)
+            self._fail(exc, operation, collection, None)
         for node in nodes:
             cursor: int | bytes = 0
             while True:
@@ -338,7 +343,7 @@ class RedisStore(BaseKVStore):
                                 target_nodes=node,
                             )
                 except _DRIVER_ERRORS as exc:
-                    self._fail(exc, "scan", collection, None)
+                    self._fail(exc, operation, collection, None)
                 cursor, names = _scan_reply(reply)
                 # SCAN may return a key twice (while Redis rehashes); report it once.
                 page = [name for name in names if name not in seen]
@@ -347,6 +352,27 @@ class RedisStore(BaseKVStore):
                     yield page
                 if not cursor or cursor in (b"0", "0"):
                     break
+
+    def _bind_loop(self) -> None:
+        """Bind the store to the running event loop, or refuse a second live one.
+
+        redis-py connections belong to the loop that opened them: sharing them with
+        another loop corrupts replies, so each loop (thread) needs its own store.
+
+        Raises:
+            ConfigurationError: the store is in use by another event loop that still runs.
+        """
+        loop = asyncio.get_running_loop()
+        if self._loop is not None and not self._loop.is_closed():
+            raise ConfigurationError(
+                f"{self!r} is bound to the event loop it was first used in and cannot be "
+                "used from another event loop (thread): create one RedisStore per event loop"
+            )
+        if self._loop is not None and self._owns_client and not self._cluster:
+            # The old loop is gone; its pooled connections are unusable, not in use.
+            self._client.connection_pool.reset()  # type: ignore[union-attr]
+        self._loop = loop
+        self._gate = asyncio.Semaphore(self._gate_size)
 
     def _redact(self, text: str) -> str:
         for secret in self._secrets:

@@ -1,0 +1,217 @@
+"""Faults, load, corrupt stored data and secrets: the guarantees of SPEC §3 and §6 on Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+import redis.asyncio
+
+from kvstore.core.errors import DeserializationError, StoreConnectionError
+from kvstore.redis import RedisStore
+
+SOCKET_TIMEOUT = 1.0
+OPERATION_BOUND = 2 * SOCKET_TIMEOUT + 1.0
+"""Two attempts (retries=1) of at most SOCKET_TIMEOUT each, plus backoff and scheduling slack."""
+
+
+@pytest.mark.slow
+async def test_server_killed_mid_workload_then_restarted(redis_process: Any) -> None:
+    store = RedisStore(url=redis_process.url, socket_timeout=SOCKET_TIMEOUT, retries=1)
+    outcomes: dict[str, int] = {"ok": 0, "connection_error": 0}
+    slowest = 0.0
+    stop = asyncio.Event()
+
+    async def one(operation: Callable[[], Any]) -> None:
+        nonlocal slowest
+        start = time.monotonic()
+        try:
+            # A hang would fail the test here instead of stalling it.
+            await asyncio.wait_for(operation(), timeout=OPERATION_BOUND + 5)
+            outcomes["ok"] += 1
+        except StoreConnectionError:
+            outcomes["connection_error"] += 1
+        slowest = max(slowest, time.monotonic() - start)
+
+    async def worker(n: int) -> None:
+        i = 0
+        while not stop.is_set():
+            key = f"w{n}-{i % 20}"
+            await one(lambda: store.put("fault", key, {"n": n, "i": i}, ttl=30))
+            await one(lambda: store.get("fault", key))
+            await one(lambda: store.get_many("fault", [key, f"w{n}-0"]))
+            await one(lambda: store.put_many("fault", {key: {"i": i}}))
+            i += 1
+            await asyncio.sleep(0.005)
+
+    workers = [asyncio.create_task(worker(n)) for n in range(16)]
+    await asyncio.sleep(1.0)
+    ok_before = outcomes["ok"]
+    # In a thread: the event loop keeps running the workload meanwhile.
+    await asyncio.to_thread(redis_process.kill)
+    await asyncio.sleep(1.5)
+    errors_while_down = outcomes["connection_error"]
+    await asyncio.to_thread(redis_process.start)
+    await asyncio.sleep(1.5)
+    ok_after_restart = outcomes["ok"]
+    stop.set()
+    await asyncio.gather(*workers)
+
+    print(f"fault: {outcomes}, slowest operation {slowest:.2f}s")
+    assert ok_before > 0, outcomes
+    assert errors_while_down > 0, f"the killed server must surface as errors: {outcomes}"
+    assert ok_after_restart > ok_before + 100, f"no recovery after the restart: {outcomes}"
+    assert slowest < OPERATION_BOUND, f"slowest operation took {slowest:.2f}s"
+    # The very same store object, never recreated, reads and writes after the restart.
+    await store.put("fault", "after", {"ok": True})
+    assert await store.get("fault", "after") == {"ok": True}
+    await store.close()
+
+
+@pytest.mark.slow
+async def test_load_standalone(redis_store: RedisStore) -> None:
+    await run_load(redis_store, "standalone")
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+async def test_load_cluster(redis_cluster_store: RedisStore) -> None:
+    await run_load(redis_cluster_store, "cluster")
+
+
+async def run_load(store: RedisStore, mode: str) -> None:
+    """256 concurrent tasks, 50,000 mixed operations: zero errors, zero lost writes."""
+    tasks, operations = 256, 50_000
+    per_task = operations // tasks
+    expected: dict[str, dict[str, Any] | None] = {}
+    done = 0
+
+    async def worker(n: int) -> None:
+        nonlocal done
+        rng = random.Random(n)
+        mine = [f"t{n}-{i}" for i in range(16)]
+        for step in range(per_task):
+            roll = rng.random()
+            key = rng.choice(mine)
+            if roll < 0.35:
+                value = {"n": n, "step": step}
+                await store.put("load", key, value)
+                expected[key] = value
+            elif roll < 0.45:
+                batch = {k: {"n": n, "step": step, "k": k} for k in rng.sample(mine, 4)}
+                await store.put_many("load", batch)
+                expected.update(batch)
+            elif roll < 0.75:
+                assert await store.get("load", key) == expected.get(key)
+            elif roll < 0.90:
+                keys = rng.sample(mine, 5)
+                assert await store.get_many("load", keys) == [expected.get(k) for k in keys]
+            else:
+                assert await store.delete("load", key) is (expected.get(key) is not None)
+                expected[key] = None
+            done += 1
+
+    start = time.monotonic()
+    await asyncio.wait_for(asyncio.gather(*(worker(n) for n in range(tasks))), timeout=240)
+    elapsed = time.monotonic() - start
+    assert done == per_task * tasks >= 49_900
+    acknowledged = {key: value for key, value in expected.items() if value is not None}
+    keys = sorted(acknowledged)
+    stored = await store.get_many("load", keys)
+    lost = [key for key, value in zip(keys, stored) if value != acknowledged[key]]
+    assert lost == [], f"{len(lost)} acknowledged writes lost"
+    assert sorted(await store.keys("load")) == keys
+    print(f"{mode}: {done} operations by {tasks} tasks in {elapsed:.1f}s, 0 errors, 0 lost")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"\xff\xfe not utf-8",
+        b"not json at all",
+        b"[1, 2, 3]",
+        b'{"kvstore": 99, "value": {}}',
+        b'{"kvstore": 1, "collection": "other", "key": "k", "created_at": 0, "ttl": null, '
+        b'"expires_at": null, "value": {}}',
+        b'{"kvstore": 1, "collection": "c", "key": "bad", "created_at": 0, "ttl": null, '
+        b'"expires_at": "soon", "value": {}}',
+        b"",
+    ],
+    ids=["bytes", "text", "list", "version", "other-entry", "bad-expiry", "empty"],
+)
+async def test_corrupt_stored_data_raises_deserialization_error(
+    redis_store: RedisStore, redis_url: str, payload: bytes
+) -> None:
+    store = redis_store
+    await store.put_many("c", {"good": {"v": 1}, "bad": {"v": 2}, "also-good": {"v": 3}})
+    raw = redis.asyncio.Redis.from_url(redis_url)
+    await raw.set(f"{store._prefix}1:c:bad", payload)
+    with pytest.raises(DeserializationError) as caught:
+        await store.get("c", "bad")
+    assert "'c'" in str(caught.value) and "'bad'" in str(caught.value)
+    with pytest.raises(DeserializationError):
+        await store.get_many("c", ["good", "bad"])
+    with pytest.raises(DeserializationError):
+        await store.ttl("c", "bad")
+    assert await store.get("c", "good") == {"v": 1}
+    assert await store.get_many("c", ["good", "also-good"]) == [{"v": 1}, {"v": 3}]
+    assert await store.delete("c", "bad") is True
+    assert await store.get("c", "bad") is None
+    await raw.aclose()
+
+
+async def test_a_non_string_redis_value_raises_deserialization_error(
+    redis_store: RedisStore, redis_url: str
+) -> None:
+    store = redis_store
+    await store.put("c", "good", {"v": 1})
+    raw = redis.asyncio.Redis.from_url(redis_url)
+    await raw.hset(f"{store._prefix}1:c:hash", "field", "value")
+    with pytest.raises(DeserializationError):
+        await store.get("c", "hash")
+    assert await store.get("c", "good") == {"v": 1}
+    await raw.delete(f"{store._prefix}1:c:hash")
+    await raw.aclose()
+
+
+@pytest.fixture
+async def guarded_server(redis_process: Any) -> AsyncIterator[tuple[Any, str]]:
+    """A private server requiring a password; yields (process, password)."""
+    password = "Sup3r-s3cret-pw"
+    admin = redis.asyncio.Redis.from_url(redis_process.url)
+    await admin.config_set("requirepass", password)
+    await admin.aclose()
+    yield redis_process, password
+
+
+async def test_secrets_never_appear(
+    guarded_server: tuple[Any, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    server, password = guarded_server
+    caplog.set_level(logging.DEBUG)
+    url = f"redis://default:{password}@127.0.0.1:{server.port}/0"
+    store = RedisStore(url, socket_timeout=0.5)
+    seen: list[str] = [repr(store), str(store)]
+    await store.put("c", "k", {"v": 1}, ttl=10)
+    assert await store.get("c", "k") == {"v": 1}
+    wrong = RedisStore(url.replace(password, password[::-1]))
+    with pytest.raises(StoreConnectionError) as caught:
+        await wrong.get("c", "k")
+    seen += [str(caught.value), repr(caught.value), repr(wrong)]
+    server.kill()
+    for operation in (store.get("c", "k"), store.keys("c"), store.put_many("c", {"k": {}})):
+        with pytest.raises(StoreConnectionError) as caught:
+            await operation
+        seen += [str(caught.value), repr(caught.value)]
+    seen += [record.getMessage() for record in caplog.records]
+    seen += [str(record.exc_info[1]) for record in caplog.records if record.exc_info]
+    for text in seen:
+        assert password not in text
+        assert password[::-1] not in text
+    await store.close()
+    await wrong.close()

@@ -312,6 +312,7 @@ async def test_batch_calls(users: PydanticAdapter[User]) -> None:
     await users.put_many("users", {"ada": ada, "bob": bob}, ttl=60)
     assert await users.get_many("users", ["bob", "nobody", "ada", "bob"]) == [bob, None, ada, bob]
     assert await users.get_many("users", []) == []
+    assert await users.get_many("users", (key for key in ["ada", "eve"])) == [ada, None]  # type: ignore[arg-type]
     assert await users.delete_many("users", ["ada", "nobody", "ada"]) == 1
     assert await users.get_many("users", ["ada", "bob"]) == [None, bob]
 

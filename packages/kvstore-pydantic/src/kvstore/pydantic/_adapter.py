@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -147,6 +147,9 @@ class PydanticAdapter(Generic[ModelT]):
             DeserializationError: a stored value does not validate (names the first such key).
             InvalidKeyError: the collection or a key is not a non-empty str.
         """
+        if isinstance(keys, Iterator):
+            # The store consumes an iterator; the keys are needed again to name failures.
+            keys = list(keys)
         values = await self.store.get_many(collection, keys)
         return [self._load(collection, key, value) for key, value in zip(keys, values)]
 

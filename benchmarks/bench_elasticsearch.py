@@ -1,4 +1,4 @@
-"""ElasticsearchStore against a raw ``AsyncElasticsearch``: ``python -m benchmarks.bench_elasticsearch``.
+"""ElasticsearchStore vs raw ``AsyncElasticsearch``: ``python -m benchmarks.bench_elasticsearch``.
 
 The script starts its own ``osmem-server`` (PyPI ``osmem-server``, an in-memory server for
 the Elasticsearch REST API) on a free loopback port, or uses ``--url`` (a real cluster;

@@ -39,7 +39,9 @@ from elasticsearch import AsyncElasticsearch
 
 STARTUP_TIMEOUT = 30.0
 """Seconds a local server may take to answer."""
-OSMEM_REASON = "osmem-server lacks it; runs against a real Elasticsearch (KVSTORE_ELASTICSEARCH_URL)"
+OSMEM_REASON = (
+    "osmem-server lacks it; runs against a real Elasticsearch (KVSTORE_ELASTICSEARCH_URL)"
+)
 
 
 def _unavailable(message: str) -> None:
@@ -111,8 +113,9 @@ class OsmemProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"osmem-server exited with {self.process.returncode}")
-            with contextlib.suppress(OSError), socket.create_connection(
-                ("127.0.0.1", self.port), timeout=0.5
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5),
             ):
                 return
             time.sleep(0.05)
@@ -175,7 +178,9 @@ def es_server() -> Iterator[EsServer]:
     """The Elasticsearch-API server of the session (see the module docstring)."""
     url = os.environ.get("KVSTORE_ELASTICSEARCH_URL")
     if url:
-        yield EsServer(url=url, kind="external", api_key=os.environ.get("KVSTORE_ELASTICSEARCH_API_KEY"))
+        yield EsServer(
+            url=url, kind="external", api_key=os.environ.get("KVSTORE_ELASTICSEARCH_API_KEY")
+        )
         return
     if _docker_answers():
         with contextlib.suppress(ImportError):

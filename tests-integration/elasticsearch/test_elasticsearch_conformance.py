@@ -19,7 +19,9 @@ class TestElasticsearchStoreConformance(StoreConformance):
     # keys/list_collections search the index, which shows writes after its next refresh
     # (osmem shows them at once; a real Elasticsearch after up to a second): settle()
     # refreshes the index, as an application needing read-your-writes there would.
-    capabilities: ClassVar[Capabilities] = Capabilities(eventually_consistent=True, slow_writes=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        eventually_consistent=True, slow_writes=True
+    )
 
     @pytest.fixture
     async def store(

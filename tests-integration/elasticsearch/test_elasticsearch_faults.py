@@ -6,7 +6,7 @@ import asyncio
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -21,6 +21,21 @@ REQUEST_TIMEOUT = 2.0
 """Seconds per request of the store's client in the fault test."""
 OPERATION_BOUND = 3 * REQUEST_TIMEOUT + 2
 """No operation may take longer than this, server up or down (retries included)."""
+
+
+def _operation(store: ElasticsearchStore, operation: str, key: str, n: int) -> Awaitable[Any]:
+    """One store call of the fault workload."""
+    if operation == "put":
+        return store.put("c", key, {"n": n})
+    if operation == "get":
+        return store.get("c", key)
+    if operation == "put_many":
+        return store.put_many("c", {key: {"n": n}, f"{key}b": {}})
+    if operation == "get_many":
+        return store.get_many("c", [key, f"{key}b"])
+    if operation == "delete":
+        return store.delete("c", key)
+    return store.keys("c")
 
 
 @pytest.mark.slow
@@ -39,18 +54,11 @@ async def test_server_killed_mid_workload_and_restarted(killable_server: Any) ->
         while not stop.is_set():
             key = f"k{rng.randrange(50)}"
             operation = rng.choice(["put", "get", "put_many", "get_many", "delete", "keys"])
-            calls = {
-                "put": lambda: store.put("c", key, {"n": n}),
-                "get": lambda: store.get("c", key),
-                "put_many": lambda: store.put_many("c", {key: {"n": n}, f"{key}b": {}}),
-                "get_many": lambda: store.get_many("c", [key, f"{key}b"]),
-                "delete": lambda: store.delete("c", key),
-                "keys": lambda: store.keys("c"),
-            }
+            call = _operation(store, operation, key, n)
             started = time.monotonic()
             try:
                 # wait_for only turns a hang into a failure of this test
-                await asyncio.wait_for(calls[operation](), timeout=OPERATION_BOUND + 5)
+                await asyncio.wait_for(call, timeout=OPERATION_BOUND + 5)
                 outcomes["ok"] += 1
             except StoreConnectionError:
                 outcomes["connection_error"] += 1

@@ -24,9 +24,7 @@ def _paths(sent: Sent) -> list[str]:
 def _params(sent: Sent, path_end: str) -> list[str]:
     """The query strings of the recorded requests whose path ends with ``path_end``."""
     return [
-        target.partition("?")[2]
-        for _, target in sent
-        if target.split("?", 1)[0].endswith(path_end)
+        target.partition("?")[2] for _, target in sent if target.split("?", 1)[0].endswith(path_end)
     ]
 
 
@@ -56,7 +54,11 @@ async def test_a_document_is_the_envelope_under_a_readable_id(
     await store.put("users", "42", {"name": "Ada"}, ttl=60)
     source = (await es_client.get(index=index_name, id="users:42"))["_source"]
     assert source["kvstore"] == 1
-    assert (source["collection"], source["key"], source["value"]) == ("users", "42", {"name": "Ada"})
+    assert (source["collection"], source["key"], source["value"]) == (
+        "users",
+        "42",
+        {"name": "Ada"},
+    )
     assert source["expires_at"] == pytest.approx(source["created_at"] + 60)
     assert (source["kv_scope"], source["kv_id"]) == ("users", "users:42")
     await store.put("a/b", "c:d", {})
@@ -71,7 +73,9 @@ async def test_concurrent_first_writes_from_several_stores_create_the_index_once
     assert sorted(await stores[0].keys("c")) == [f"k{n}" for n in range(5)]
 
 
-@pytest.mark.parametrize(("refresh", "sent_value"), [(False, "false"), (True, "true"), ("wait_for", "wait_for")])
+@pytest.mark.parametrize(
+    ("refresh", "sent_value"), [(False, "false"), (True, "true"), ("wait_for", "wait_for")]
+)
 async def test_every_write_sends_the_refresh_option(
     make_client: MakeClient, index_name: str, refresh: Any, sent_value: str
 ) -> None:
@@ -84,7 +88,7 @@ async def test_every_write_sends_the_refresh_option(
     writes = [
         params
         for method, target in sent
-        if method in ("PUT", "DELETE", "POST") and "/_doc/" in target or "/_bulk" in target
+        if (method in ("PUT", "DELETE", "POST") and "/_doc/" in target) or "/_bulk" in target
         for params in [target.partition("?")[2]]
     ]
     assert len(writes) == 4

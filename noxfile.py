@@ -59,8 +59,11 @@ def _local_requirements(leaf: str) -> list[str]:
     return [str(PACKAGES / f"kvstore-{name}") for name in sorted(wanted)]
 
 
+_TEST_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def _pytest(session: nox.Session, *paths: str) -> None:
-    session.run("pytest", *paths, *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
+    session.run("pytest", *paths, *session.posargs, env=_TEST_ENV)
 
 
 @nox.session(python=PYTHONS, tags=["ci"])
@@ -82,7 +85,8 @@ def integration(session: nox.Session) -> None:
         *sorted(requirements),
         *integration_reqs["requirements"],
     )
-    _pytest(session, "tests-integration")
+    # Arguments replace the default path: `nox -s integration -- tests-integration/redis -x`.
+    session.run("pytest", *(session.posargs or ["tests-integration"]), env=_TEST_ENV)
 
 
 @nox.session(python=DEFAULT_PYTHON, tags=["ci"])

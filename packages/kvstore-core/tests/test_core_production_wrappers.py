@@ -1,8 +1,4 @@
-"""The production wrappers: each runs the whole conformance kit, then its own behaviour.
-
-The wrappers are imported from their private modules until ``kvstore.core.wrappers``
-exports them.
-"""
+"""The production wrappers: each runs the whole conformance kit, then its own behaviour."""
 
 from __future__ import annotations
 
@@ -31,14 +27,17 @@ from kvstore.core.errors import (
     ValueTooLargeError,
 )
 from kvstore.core.stores import SimpleStore
-from kvstore.core.wrappers._compression import CompressionWrapper
-from kvstore.core.wrappers._encryption import EncryptionWrapper, key_id
-from kvstore.core.wrappers._fallback import FallbackWrapper
-from kvstore.core.wrappers._limit_size import LimitSizeWrapper
-from kvstore.core.wrappers._logging import LoggingWrapper
-from kvstore.core.wrappers._read_only import ReadOnlyWrapper
-from kvstore.core.wrappers._retry import RetryWrapper
-from kvstore.core.wrappers._timeout import TimeoutWrapper
+from kvstore.core.wrappers import (
+    CompressionWrapper,
+    EncryptionWrapper,
+    FallbackWrapper,
+    LimitSizeWrapper,
+    LoggingWrapper,
+    ReadOnlyWrapper,
+    RetryWrapper,
+    TimeoutWrapper,
+)
+from kvstore.core.wrappers._encryption import key_id
 from kvstore.testing import StoreConformance
 
 KEY_1 = bytes(range(32))

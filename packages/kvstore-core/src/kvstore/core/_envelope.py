@@ -25,7 +25,7 @@ _decode = json.JSONDecoder().decode
 _CONTAINERS = (dict, list, tuple)
 
 
-def _check_value(collection: str, key: str, value: object) -> None:
+def check_value(collection: str, key: str, value: object) -> None:
     """Raise SerializationError unless ``value`` is a dict whose nested dicts have str keys."""
     if not isinstance(value, dict):
         raise SerializationError(
@@ -56,7 +56,7 @@ def encode(collection: str, key: str, value: object, ttl: float | None, now: flo
     Raises:
         SerializationError: the value is not a JSON object of JSON-encodable members.
     """
-    _check_value(collection, key, value)
+    check_value(collection, key, value)
     document = {
         "kvstore": FORMAT_VERSION,
         "collection": collection,

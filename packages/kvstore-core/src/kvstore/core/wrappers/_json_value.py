@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from .._base import Value
-from .._envelope import _check_value
+from .._envelope import check_value
 from .._validation import check_name
 from ..errors import DeserializationError, SerializationError
 
@@ -24,7 +24,7 @@ def dump_value(collection: str, key: str, value: object) -> str:
     """
     if type(collection) is not str or type(key) is not str or not collection or not key:
         check_name(collection, key)
-    _check_value(collection, key, value)
+    check_value(collection, key, value)
     try:
         return _encode(value)
     except (TypeError, ValueError, RecursionError) as exc:

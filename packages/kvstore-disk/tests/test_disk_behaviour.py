@@ -204,7 +204,8 @@ async def _statements(
     store: DiskStore, monkeypatch: pytest.MonkeyPatch, call: Callable[[], Awaitable[Any]]
 ) -> list[str]:
     """Run ``call`` on the loop thread and return the SQL statements it sent."""
-    monkeypatch.setattr(store_module, "INLINE_BATCH", 10_000)
+    monkeypatch.setattr(store_module, "INLINE_READS", 10_000)
+    monkeypatch.setattr(store_module, "INLINE_WRITES", 10_000)
     statements: list[str] = []
     connection: sqlite3.Connection = store.cache._con
     connection.set_trace_callback(statements.append)

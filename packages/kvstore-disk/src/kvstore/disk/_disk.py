@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 import diskcache
@@ -24,11 +25,13 @@ class NoPickleDisk(diskcache.Disk):  # type: ignore[misc]
 
     def put(self, key: Any) -> tuple[Any, bool]:
         """Return diskcache's (database key, raw) for a str or bytes key; refuse others."""
-        if type(key) is not bytes and type(key) is not str:
-            raise SerializationError(
-                f"NoPickleDisk stores only str or bytes keys, got {type(key).__name__}"
-            )
-        return super().put(key)  # type: ignore[no-any-return]
+        if type(key) is bytes:
+            return sqlite3.Binary(key), True
+        if type(key) is str:
+            return key, True
+        raise SerializationError(
+            f"NoPickleDisk stores only str or bytes keys, got {type(key).__name__}"
+        )
 
     def get(self, key: Any, raw: bool) -> Any:
         """Return the key of a row; refuse a pickled one."""
@@ -38,6 +41,8 @@ class NoPickleDisk(diskcache.Disk):  # type: ignore[misc]
 
     def store(self, value: Any, read: bool, key: Any = UNKNOWN) -> tuple[Any, ...]:
         """Return diskcache's row fields for a str or bytes value; refuse to pickle others."""
+        if type(value) is str and len(value) < self.min_file_size:
+            return 0, MODE_RAW, None, value
         if not read and type(value) is not str and type(value) is not bytes:
             raise SerializationError(
                 f"NoPickleDisk stores only str or bytes values, got {type(value).__name__}"

@@ -42,11 +42,18 @@ _Row = tuple[int, "str | None", object]
 _DRIVER_ERRORS = (sqlite3.Error, OSError, diskcache.Timeout)
 """What diskcache and sqlite3 raise: wrapped in StoreConnectionError at the boundary."""
 
-INLINE_BATCH = 16
-"""Batches of at most this many keys run on the event loop; larger ones in a worker thread.
+INLINE_READS = 128
+"""get_many of at most this many distinct keys runs on the event loop; larger ones in a thread.
 
-Measured (benchmarks/bench_disk.py): a thread hop costs about as much as touching
-16 rows, so smaller batches are faster inline and larger ones would hold the loop.
+One indexed query reads them in about 2-3 us a key, while core decodes each envelope on the
+loop anyway (about 4 us a key), so offloading a small read would add a thread hop (60 us on
+an idle machine, milliseconds on a busy one) to save little loop time.
+"""
+INLINE_WRITES = 32
+"""put_many and delete_many of at most this many keys run on the loop; larger ones in a thread.
+
+A write costs about 8-10 us a key plus the commit, so 32 keys hold the loop for about as long
+as core spends encoding them (well under a millisecond).
 """
 SCAN_PAGE = 1_000
 """Keys fetched per query when listing a collection."""
@@ -178,8 +185,8 @@ class DiskStore(BaseKVStore):
             f"DiskStore at {self._directory!r} could not {action}{where}: {cause}"
         )
 
-    def _inline(self) -> bool:
-        """True if an operation may run on the calling thread, now.
+    def _write_inline(self) -> bool:
+        """True if a write may run on the calling thread, now.
 
         Only the thread that opened the store runs operations inline: any other thread
         would open an SQLite connection of its own that the store cannot close. And while
@@ -270,15 +277,26 @@ class DiskStore(BaseKVStore):
                 return payload
 
     async def _read(self, collection: str, key: str) -> Payload | None:
-        if get_ident() != self._home:
+        # The hot path: _select_one and the common case of _payload, written out in place.
+        # Reads run inline even while the worker writes: in WAL mode they never wait for
+        # the write lock.
+        if self._closed or get_ident() != self._home:
             return await self._offload(self._read_one, collection, key)
-        row = self._select_one(collection, key)
-        if row is None:
-            return None
-        mode, filename, value = row
+        head = self._prefixes.get(collection) or self._head(collection)
+        try:
+            rows = self._cache._sql(
+                _SELECT_ONE, (head + key.encode("utf-8", "surrogatepass"), time.time())
+            ).fetchall()
+            if not rows:
+                return None
+            ((rowid, mode, filename, value),) = rows
+            if self._touches:
+                self._touch([rowid])
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("read", exc, collection, key) from exc
         if filename is None:
             if mode == MODE_RAW and type(value) is str:
-                return value  # the common case, without a call
+                return value
             return self._payload(mode, filename, value, collection, key)
         # A value kept in its own file: read it off the loop.
         return await self._offload(self._read_one, collection, key)
@@ -321,7 +339,7 @@ class DiskStore(BaseKVStore):
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
         unique = list(dict.fromkeys(keys))
-        if len(unique) <= INLINE_BATCH and self._inline():
+        if len(unique) <= INLINE_READS and get_ident() == self._home:
             rows = self._select(collection, unique)
             if any(filename is not None for _, filename, _ in rows.values()):
                 found = await self._offload(self._resolve, collection, rows)
@@ -339,20 +357,29 @@ class DiskStore(BaseKVStore):
 
     def _set(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
         """Write one row in its own transaction."""
-        db_key = self._head(collection) + encode_key(key)
+        self._check_open()
         try:
-            self._check_open()
-            self._cache.set(db_key, payload, expire=ttl)
+            self._cache.set(self._head(collection) + encode_key(key), payload, expire=ttl)
         except _DRIVER_ERRORS as exc:
             raise self._failure("write", exc, collection, key) from exc
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
-        if len(payload) >= self._file_threshold or not self._inline():
-            # A batch in the worker holds SQLite's write lock (waiting for it here would
-            # block the loop), or the value goes to its own file.
+        if (
+            self._closed
+            or self._offloaded
+            or len(payload) >= self._file_threshold
+            or get_ident() != self._home
+        ):
+            # Closed (the worker path raises), a batch in the worker holds SQLite's write
+            # lock (waiting for it here would block the loop), the value goes to its own
+            # file, or another thread (see _write_inline).
             await self._offload(self._set, collection, key, payload, ttl)
-        else:
-            self._set(collection, key, payload, ttl)
+            return
+        head = self._prefixes.get(collection) or self._head(collection)
+        try:
+            self._cache.set(head + key.encode("utf-8", "surrogatepass"), payload, expire=ttl)
+        except _DRIVER_ERRORS as exc:
+            raise self._failure("write", exc, collection, key) from exc
 
     def _set_many(self, collection: str, entries: list[tuple[str, str]], ttl: float | None) -> None:
         """Write every (key, payload) pair in one transaction, as ``Cache.set`` would one."""
@@ -394,7 +421,7 @@ class DiskStore(BaseKVStore):
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
     ) -> None:
-        if len(entries) > INLINE_BATCH or not self._inline():
+        if len(entries) > INLINE_WRITES or not self._write_inline():
             await self._offload(self._set_many, collection, entries, ttl)
         else:
             self._set_many(collection, entries, ttl)
@@ -428,12 +455,12 @@ class DiskStore(BaseKVStore):
         return removed
 
     async def _remove(self, collection: str, key: str) -> bool:
-        if not self._inline():
+        if not self._write_inline():
             return await self._offload(self._delete, collection, [key]) > 0
         return self._delete(collection, [key]) > 0
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
-        if len(keys) > INLINE_BATCH or not self._inline():
+        if len(keys) > INLINE_WRITES or not self._write_inline():
             return await self._offload(self._delete, collection, keys)
         return self._delete(collection, keys)
 

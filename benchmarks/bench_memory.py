@@ -266,7 +266,7 @@ async def breakdown() -> None:
             "  core: _envelope.encode",
             _best_ns(lambda: _envelope.encode(COLLECTION, "k", VALUE, TTL, 1.0)),
         ),
-        ("    of which _check_value", _best_ns(lambda: _envelope._check_value(*name, VALUE))),
+        ("    of which check_value", _best_ns(lambda: _envelope.check_value(*name, VALUE))),
         ("    of which JSON encode", _best_ns(lambda: _envelope._encode(document))),
         ("  (JSON encode of the value alone)", _best_ns(lambda: _envelope._encode(VALUE))),
         (
@@ -284,8 +284,8 @@ async def breakdown() -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ops", type=int, default=2_000, help="operations per sample")
-    parser.add_argument("--repetitions", type=int, default=21, help="interleaved repetitions")
+    parser.add_argument("--ops", type=int, default=1_000, help="operations per sample")
+    parser.add_argument("--repetitions", type=int, default=41, help="interleaved repetitions")
     parser.add_argument(
         "--breakdown", action="store_true", help="print the cost of each stage of get and put"
     )

@@ -71,6 +71,7 @@ _UPSERT = (
     " filename = excluded.filename, value = excluded.value"
 )
 """Writes one row of a batch the way ``Cache.set`` does (same columns, same reset)."""
+_SELECT_FOR_DELETE = "SELECT rowid, expire_time, filename FROM Cache WHERE key = ? AND raw = 1"
 _SELECT_ONE = (
     f"SELECT rowid, mode, filename, value FROM Cache WHERE key = ? AND raw = 1 AND {_LIVE}"
 )
@@ -437,16 +438,20 @@ class DiskStore(BaseKVStore):
                 now = time.time()
                 for start in range(0, len(keys), _SQL_CHUNK):
                     db_keys = [head + encode_key(key) for key in keys[start : start + _SQL_CHUNK]]
-                    rows = sql(
-                        "SELECT rowid, expire_time, filename FROM Cache"
-                        f" WHERE key IN ({','.join('?' * len(db_keys))}) AND raw = 1",
-                        db_keys,
-                    ).fetchall()
-                    if not rows:
-                        continue
-                    self._cache._con.executemany(
-                        "DELETE FROM Cache WHERE rowid = ?", [(row[0],) for row in rows]
-                    )
+                    if len(db_keys) == 1:
+                        # One key (delete): plain statements, as Cache.delete runs them.
+                        rows = sql(_SELECT_FOR_DELETE, db_keys).fetchall()
+                        if rows:
+                            sql("DELETE FROM Cache WHERE rowid = ?", (rows[0][0],))
+                    else:
+                        rows = sql(
+                            "SELECT rowid, expire_time, filename FROM Cache"
+                            f" WHERE key IN ({','.join('?' * len(db_keys))}) AND raw = 1",
+                            db_keys,
+                        ).fetchall()
+                        self._cache._con.executemany(
+                            "DELETE FROM Cache WHERE rowid = ?", [(row[0],) for row in rows]
+                        )
                     for _, expire_time, filename in rows:
                         removed += expire_time is None or expire_time > now
                         cleanup(filename)

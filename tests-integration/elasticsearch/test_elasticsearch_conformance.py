@@ -19,8 +19,9 @@ class TestElasticsearchStoreConformance(StoreConformance):
     # keys/list_collections search the index, which shows writes after its next refresh
     # (osmem shows them at once; a real Elasticsearch after up to a second): settle()
     # refreshes the index, as an application needing read-your-writes there would.
+    # The client's aiohttp connections belong to one event loop: other loops are refused.
     capabilities: ClassVar[Capabilities] = Capabilities(
-        eventually_consistent=True, slow_writes=True
+        eventually_consistent=True, slow_writes=True, other_event_loops=False
     )
 
     @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -17,6 +18,7 @@ from elasticsearch import (
     NotFoundError,
     TransportError,
 )
+
 from kvstore.core import BaseKVStore
 from kvstore.core.errors import ConfigurationError, SetupError, StoreConnectionError
 
@@ -85,6 +87,7 @@ class ElasticsearchStore(BaseKVStore):
         self._secrets: tuple[str, ...] = ()
         self._index_ready = False
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         if client is not None:
             if url is not None or api_key is not None or basic_auth is not None:
                 raise ConfigurationError(
@@ -166,6 +169,22 @@ class ElasticsearchStore(BaseKVStore):
         if exc.error == "index_not_found_exception":
             self._index_ready = False
 
+    def _bind_loop(self) -> None:
+        """Bind the store to the running event loop on first use; refuse any other loop.
+
+        The client's aiohttp connections belong to the loop that opened them; another
+        loop (thread) using them would hang or fail, so each loop needs its own store.
+
+        Raises:
+            ConfigurationError: the store was first used in another event loop.
+        """
+        if self._loop is not None:
+            raise ConfigurationError(
+                f"{self!r} is bound to the event loop it was first used in and cannot be used "
+                "from another event loop (thread): create one ElasticsearchStore per event loop"
+            )
+        self._loop = asyncio.get_running_loop()
+
     # -- the index ------------------------------------------------------------------
 
     async def _ensure_index(self, collection: str, keys: Sequence[str]) -> None:
@@ -190,6 +209,8 @@ class ElasticsearchStore(BaseKVStore):
     # -- primitives -----------------------------------------------------------------
 
     async def _read(self, collection: str, key: str) -> str | bytes | None:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         try:
             response = await self._client.get(
                 index=self._index, id=_schema.document_id(collection, key)
@@ -202,6 +223,8 @@ class ElasticsearchStore(BaseKVStore):
         return _payload(response.body.get("_source"))
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[str | bytes | None]:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         document_id = _schema.document_id
         try:
             response = await self._client.mget(
@@ -218,6 +241,8 @@ class ElasticsearchStore(BaseKVStore):
         ]
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         if not self._index_ready:
             await self._ensure_index(collection, [key])
         doc_id = _schema.document_id(collection, key)
@@ -235,6 +260,8 @@ class ElasticsearchStore(BaseKVStore):
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
     ) -> None:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         if not self._index_ready:
             await self._ensure_index(collection, [key for key, _ in entries])
         document_id = _schema.document_id
@@ -310,6 +337,8 @@ class ElasticsearchStore(BaseKVStore):
         return found
 
     async def _remove(self, collection: str, key: str) -> bool:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         found = await self._expiries("delete", collection, [key])
         if not found:
             return False
@@ -326,6 +355,8 @@ class ElasticsearchStore(BaseKVStore):
         return live and response.body.get("result") == "deleted"
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         found = await self._expiries("delete_many", collection, keys)
         if not found:
             return 0
@@ -358,6 +389,8 @@ class ElasticsearchStore(BaseKVStore):
         }
 
     async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         query = self._collection_query(collection, time.time())
         after: list[Any] | None = None
         while True:
@@ -389,6 +422,8 @@ class ElasticsearchStore(BaseKVStore):
             after = hits[-1]["sort"]
 
     async def _collections(self) -> list[str]:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         query = {"bool": {"must_not": [_live_filter(time.time())]}}
         names: list[str] = []
         after: dict[str, Any] | None = None
@@ -440,6 +475,8 @@ class ElasticsearchStore(BaseKVStore):
         return name if type(name) is str else scope
 
     async def _clear(self, collection: str) -> int:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         try:
             if self._refresh is False:
                 # delete_by_query sees only refreshed documents: make recent writes visible.
@@ -458,6 +495,8 @@ class ElasticsearchStore(BaseKVStore):
         return int(response.body.get("deleted", 0))
 
     async def _cull(self) -> None:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
         expired = {
             "range": {"expires_at": {"lte": int(time.time() * 1000), "format": "epoch_millis"}}
         }

@@ -184,8 +184,9 @@ async def test_cluster_spreads_keys_over_every_primary(
         per_node.append(len([n async for n in node_client.scan_iter(f"{store._prefix}*")]))
         await node_client.aclose()
     assert len(per_node) == 3 and all(count > 0 for count in per_node), per_node
-    keys = list(items)[::-1] + ["missing", "k0"]
-    assert await store.get_many("spread", keys) == [items[k] for k in list(items)[::-1]] + [
+    keys = [*list(items)[::-1], "missing", "k0"]
+    assert await store.get_many("spread", keys) == [
+        *[items[k] for k in list(items)[::-1]],
         None,
         {"i": 0},
     ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from kvstore.core import BaseKVStore
@@ -14,8 +12,8 @@ class TestRedisStandaloneConformance(StoreConformance):
     capabilities = Capabilities(other_event_loops=False)
 
     @pytest.fixture
-    async def store(self, redis_store: BaseKVStore) -> AsyncIterator[BaseKVStore]:
-        yield redis_store
+    async def store(self, redis_store: BaseKVStore) -> BaseKVStore:
+        return redis_store
 
 
 @pytest.mark.cluster
@@ -23,5 +21,5 @@ class TestRedisClusterConformance(StoreConformance):
     capabilities = Capabilities(other_event_loops=False)
 
     @pytest.fixture
-    async def store(self, redis_cluster_store: BaseKVStore) -> AsyncIterator[BaseKVStore]:
-        yield redis_cluster_store
+    async def store(self, redis_cluster_store: BaseKVStore) -> BaseKVStore:
+        return redis_cluster_store

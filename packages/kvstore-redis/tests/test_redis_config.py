@@ -20,7 +20,10 @@ SECRET = "s3cr3t-Pa55"
         (f"redis://:{SECRET}@h:1/2", "redis://:***@h:1/2"),
         (f"redis://app:{SECRET}@h:1/2", "redis://app:***@h:1/2"),
         ("redis://app@h:1", "redis://app@h:1"),
-        (f"rediss://u:{SECRET}@h:6380/0?ssl_cert_reqs=none", "rediss://u:***@h:6380/0?ssl_cert_reqs=none"),
+        (
+            f"rediss://u:{SECRET}@h:6380/0?ssl_cert_reqs=none",
+            "rediss://u:***@h:6380/0?ssl_cert_reqs=none",
+        ),
         (f"unix:///tmp/r.sock?db=1&password={SECRET}", "unix:///tmp/r.sock?db=1&password=***"),
         (f"redis+cluster://u:{SECRET}@h:7000", "redis+cluster://u:***@h:7000"),
         (f"redis://u:{SECRET}@h:notaport", "redis://u:***@h:notaport"),
@@ -58,7 +61,10 @@ async def test_tls_and_unix_urls() -> None:
 async def test_cluster_url_makes_a_cluster_client() -> None:
     store = RedisStore(f"redis+cluster://:{SECRET}@127.0.0.1:7000")
     assert isinstance(store._client, RedisCluster)
-    assert repr(store) == "RedisStore(cluster, url='redis+cluster://:***@127.0.0.1:7000', prefix='kvstore:')"
+    assert (
+        repr(store)
+        == "RedisStore(cluster, url='redis+cluster://:***@127.0.0.1:7000', prefix='kvstore:')"
+    )
     await store.close()
 
 

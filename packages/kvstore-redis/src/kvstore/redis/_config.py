@@ -38,7 +38,7 @@ def cluster_base_url(url: str, scheme: str) -> str:
 
 def redact_url(url: str) -> str:
     """Return ``url`` with its password, and query values that look like secrets, as ``***``."""
-    scheme, separator, rest = url.partition("://")
+    scheme, separator, _ = url.partition("://")
     if not separator:
         return "***" if "@" in url else url
     try:

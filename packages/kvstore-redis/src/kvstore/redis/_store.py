@@ -131,7 +131,8 @@ class RedisStore(BaseKVStore):
             self._client = Redis.from_pool(pool)
             self._owns_client = True
             self._where = f"host={host!r}, port={port!r}, db={db!r}"
-        self._cluster = isinstance(self._client, RedisCluster)
+        self._cluster_client = self._client if isinstance(self._client, RedisCluster) else None
+        self._cluster = self._cluster_client is not None
         self._secrets.extend(_client_secrets(self._client))
         # redis-py refuses a command outright once a pool is exhausted, and its blocking
         # pool lets late callers overtake waiting ones (a waiter can starve past its
@@ -145,8 +146,7 @@ class RedisStore(BaseKVStore):
         """Create the client a URL describes."""
         try:
             if scheme in CLUSTER_SCHEMES:
-                cluster = RedisCluster.from_url(cluster_base_url(url, scheme), **options)
-                return cluster
+                return RedisCluster.from_url(cluster_base_url(url, scheme), **options)
             pool = ConnectionPool.from_url(url, **options)
         except (ValueError, TypeError, RedisError, RedisClusterException) as exc:
             raise ConfigurationError(
@@ -183,7 +183,7 @@ class RedisStore(BaseKVStore):
                 pipe = self._client.pipeline()
                 for name in names:
                     pipe.execute_command("GET", name)
-                return await pipe.execute()  # type: ignore[no-any-return]
+                return await pipe.execute()
         except _DRIVER_ERRORS as exc:
             self._fail(exc, "get_many", collection, keys)
 
@@ -295,13 +295,14 @@ class RedisStore(BaseKVStore):
         if not names:
             return 0
         async with self._gate:
-            if not self._cluster:
+            cluster = self._cluster_client
+            if cluster is None:
                 return int(await self._client.execute_command("UNLINK", *names))
             # A multi-key command must stay within one hash slot on a cluster.
             by_slot: dict[int, list[bytes | str]] = {}
             for name in names:
-                by_slot.setdefault(self._client.keyslot(name), []).append(name)
-            pipe = self._client.pipeline()
+                by_slot.setdefault(cluster.keyslot(name), []).append(name)
+            pipe = cluster.pipeline()
             for group in by_slot.values():
                 pipe.execute_command("UNLINK", *group)
             return sum(int(count) for count in await pipe.execute())
@@ -314,17 +315,16 @@ class RedisStore(BaseKVStore):
             self._bind_loop()
         seen: set[bytes | str] = set()
         nodes: list[Any] = [None]
-        try:
-            if self._cluster:
-                async with self._gate:
-                    nodes = list(self._client.get_primaries())  # type: ignore[union-attr]
-                    if not nodes:
-                        await self._client.initialize()  # type: ignore[union-attr]
-                        nodes = list(self._client.get_primaries())  # type: ignore[union-attr]
-        except _DRIVER_ERRORS as exc:
-            self._fail(exc, operation, collection, None)
+        cluster = self._cluster_client
+        if cluster is not None:
+            try:
+                # The node list is known only once the client has discovered the cluster.
+                await cluster.initialize()
+            except _DRIVER_ERRORS as exc:
+                self._fail(exc, operation, collection, None)
+            nodes = list(cluster.get_primaries())
         for node in nodes:
-            cursor: int | bytes = 0
+            cursor: int | bytes | str = 0
             while True:
                 try:
                     async with self._gate:
@@ -425,9 +425,8 @@ def _describe_client(client: object) -> str:
     kwargs = _connection_kwargs(client)
     if "path" in kwargs:
         return f"{type(client).__name__}(path={kwargs['path']!r})"
-    return (
-        f"{type(client).__name__}(host={kwargs.get('host')!r}, port={kwargs.get('port')!r}"
-        + (f", db={kwargs['db']!r})" if "db" in kwargs else ")")
+    return f"{type(client).__name__}(host={kwargs.get('host')!r}, port={kwargs.get('port')!r}" + (
+        f", db={kwargs['db']!r})" if "db" in kwargs else ")"
     )
 
 

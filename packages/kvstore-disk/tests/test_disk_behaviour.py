@@ -191,9 +191,13 @@ async def test_large_values_live_in_files_and_are_cleaned_up(store: DiskStore) -
     assert await store.get("c", "big") == big
     await store.put("c", "big", {"small": True})  # overwrite: the old file goes
     assert len(files()) == 3
+    # A batch overwriting file-backed rows (and others) drops exactly the old files.
+    await store.put_many("c", {"b1": {"small": True}, "b2": big, "new": {"n": 1}})
+    assert len(files()) == 2  # b0, and b2's new file
+    assert await store.get_many("c", ["b1", "b2", "new"]) == [{"small": True}, big, {"n": 1}]
     assert await store.delete_many("c", ["b0"]) == 1
-    assert len(files()) == 2
-    assert await store.clear_collection("c") == 3
+    assert len(files()) == 1
+    assert await store.clear_collection("c") == 4
     assert files() == []
 
 

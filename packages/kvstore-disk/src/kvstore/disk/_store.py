@@ -71,6 +71,8 @@ _UPSERT = (
     " filename = excluded.filename, value = excluded.value"
 )
 """Writes one row of a batch the way ``Cache.set`` does (same columns, same reset)."""
+_UPSERT_UNLESS_FILE = f"{_UPSERT} WHERE Cache.filename IS NULL"
+"""The same, except over a row whose old value is in a file (its name is needed first)."""
 _SELECT_FOR_DELETE = "SELECT rowid, expire_time, filename FROM Cache WHERE key = ? AND raw = 1"
 _SELECT_ONE = (
     f"SELECT rowid, mode, filename, value FROM Cache WHERE key = ? AND raw = 1 AND {_LIVE}"
@@ -400,15 +402,11 @@ class DiskStore(BaseKVStore):
                     new_files.append(filename)
                 rows.append((db_key, now, expire_time, now, size, mode, filename, value))
             with cache._transact() as (sql, cleanup):
-                for start in range(0, len(rows), _SQL_CHUNK):
-                    db_keys = [row[0] for row in rows[start : start + _SQL_CHUNK]]
-                    for (old_file,) in sql(
-                        f"SELECT filename FROM Cache WHERE key IN ({','.join('?' * len(db_keys))})"
-                        " AND raw = 1 AND filename IS NOT NULL",
-                        db_keys,
-                    ).fetchall():
-                        cleanup(old_file)
-                cache._con.executemany(_UPSERT, rows)
+                connection = cache._con
+                # Rows whose old value lives in a file are left alone here (the upsert's
+                # WHERE), so the common batch needs no query for old file names.
+                if connection.executemany(_UPSERT_UNLESS_FILE, rows).rowcount != len(rows):
+                    self._replace_file_rows(sql, cleanup, rows)
                 # What diskcache's set does after each row: drop expired rows, then evict
                 # by policy past the size limit, up to cull_limit rows per row written.
                 cache._cull(now, sql, cleanup, cache.cull_limit * len(rows))
@@ -418,6 +416,23 @@ class DiskStore(BaseKVStore):
         finally:
             for filename in new_files:
                 cache.disk.remove(filename)
+
+    def _replace_file_rows(
+        self, sql: Callable[..., sqlite3.Cursor], cleanup: Callable[[str], None], rows: list[Any]
+    ) -> None:
+        """Overwrite the rows of a batch whose old value is in a file, and drop those files."""
+        by_key = {row[0]: row for row in rows}
+        keys = list(by_key)
+        for start in range(0, len(keys), _SQL_CHUNK):
+            chunk = keys[start : start + _SQL_CHUNK]
+            old = sql(
+                f"SELECT key, filename FROM Cache WHERE key IN ({','.join('?' * len(chunk))})"
+                " AND raw = 1 AND filename IS NOT NULL",
+                chunk,
+            ).fetchall()
+            for _, filename in old:
+                cleanup(filename)
+            self._cache._con.executemany(_UPSERT, [by_key[db_key] for db_key, _ in old])
 
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None

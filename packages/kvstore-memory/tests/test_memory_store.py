@@ -215,8 +215,8 @@ async def test_expired_entries_are_hidden_from_management_operations() -> None:
 
 async def test_cull_reclaims_at_once() -> None:
     store = MemoryStore()
-    await store.put_many("c", {f"k{n}": {} for n in range(100)}, ttl=0.01)
     await store.put("c", "live", {}, ttl=60)
+    await store.put_many("c", {f"k{n}": {} for n in range(100)}, ttl=0.01)
     time.sleep(0.02)  # noqa: ASYNC251 - block the loop so that no reaper runs before cull
     assert store.entry_count == 101
     await store.cull()
@@ -244,7 +244,7 @@ def test_one_store_serves_one_event_loop_after_another() -> None:
     async def write_then_wait() -> int:
         await store.put("c", "short", {}, ttl=0.03)
         await store.put("c", "long", {"v": 1})
-        await asyncio.sleep(0.15)
+        await _wait_for_entry_count(store, 1)
         return store.entry_count
 
     for _ in range(3):
@@ -296,5 +296,5 @@ async def test_a_closed_store_keeps_working() -> None:
     await store.close()
     assert await store.get("c", "k") == {"v": 1}
     await store.put("c", "short", {}, ttl=0.02)
-    await asyncio.sleep(0.12)
+    await _wait_for_entry_count(store, 1)
     assert store.entry_count == 1

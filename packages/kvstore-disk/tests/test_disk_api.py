@@ -29,12 +29,15 @@ def test_public_names() -> None:
         ({"path": "x", "timeout": 0}, "timeout"),
         ({"path": "x", "timeout": float("nan")}, "timeout"),
         ({"path": "x", "timeout": "1"}, "timeout"),
+        ({"path": 42}, "path must be"),
+        ({"path": b"/tmp/bytes"}, "path must be"),
+        ({"path": ""}, "path must be"),
     ],
 )
 def test_bad_options_raise_configuration_error(
     tmp_path: Path, arguments: dict[str, object], message: str
 ) -> None:
-    if "path" in arguments:
+    if arguments.get("path") == "x":
         arguments["path"] = tmp_path / "cache"
     if "cache" in arguments:
         arguments["cache"] = diskcache.Cache(tmp_path / "other")

@@ -161,3 +161,33 @@ async def test_an_envelope_of_another_entry_is_refused(store: DiskStore) -> None
     _tamper(store.directory, "c", "two", value=text)
     with pytest.raises(DeserializationError, match="belongs to another entry"):
         await store.get("c", "two")
+
+
+def _replace_value_file(store: DiskStore, key: str, data: bytes | None) -> None:
+    """Delete (``data`` None) or overwrite the value file of ("c", key)."""
+    ((filename,),) = store.cache._sql(
+        "SELECT filename FROM Cache WHERE key = ?", (_db_key("c", key),)
+    ).fetchall()
+    path = Path(store.directory, filename)
+    if data is None:
+        path.unlink()
+    else:
+        path.write_bytes(data)
+
+
+async def test_a_missing_value_file_raises_instead_of_reading_as_a_miss(store: DiskStore) -> None:
+    big = {"blob": "m" * 50_000}
+    await store.put_many("c", {"big": big, "other": big})
+    _replace_value_file(store, "big", None)
+    with pytest.raises(DeserializationError, match="value file that does not exist"):
+        await store.get("c", "big")
+    with pytest.raises(DeserializationError, match="collection 'c' key 'big'"):
+        await store.get_many("c", ["other", "big"])
+    assert await store.get("c", "other") == big
+
+
+async def test_a_value_file_that_is_not_utf8_raises(store: DiskStore) -> None:
+    await store.put("c", "big", {"blob": "u" * 50_000})
+    _replace_value_file(store, "big", b"\xff\xfe" * 100)
+    with pytest.raises(DeserializationError, match="not UTF-8"):
+        await store.get("c", "big")

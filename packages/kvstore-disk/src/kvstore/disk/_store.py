@@ -59,6 +59,8 @@ SCAN_PAGE = 1_000
 """Keys fetched per query when listing a collection."""
 _SQL_CHUNK = 500
 """Keys per ``IN (...)`` list: below SQLite's smallest bound-parameter limit (999)."""
+_READ_ATTEMPTS = 3
+"""Reads of a row whose value file vanished (a concurrent overwrite) before giving up."""
 _PREFIX_CACHE = 1_024
 """Encoded collection prefixes remembered; the cache is emptied when it grows past this."""
 _LIVE = "(expire_time IS NULL OR expire_time > ?)"
@@ -121,8 +123,13 @@ class DiskStore(BaseKVStore):
             raise ConfigurationError(
                 f"timeout must be a positive number of seconds, got {timeout!r}"
             )
-        if cache is None:
-            self._cache = _open_cache(os.fspath(path), size_limit, timeout)  # type: ignore[arg-type]
+        if path is not None:
+            directory = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+            if not isinstance(directory, str) or not directory:
+                raise ConfigurationError(
+                    f"path must be a non-empty str or os.PathLike[str], got {path!r}"
+                )
+            self._cache = _open_cache(directory, size_limit, timeout)
             self._owns_cache = True
         else:
             if not isinstance(cache, diskcache.Cache):
@@ -234,7 +241,12 @@ class DiskStore(BaseKVStore):
             except FileNotFoundError:
                 # Overwritten or deleted by another writer since the row was read.
                 return None
-            except (OSError, UnicodeDecodeError) as exc:
+            except UnicodeDecodeError as exc:
+                raise DeserializationError(
+                    f"stored data for collection {collection!r} key {key!r} in "
+                    f"{self._directory!r} is not UTF-8 text"
+                ) from exc
+            except OSError as exc:
                 raise self._failure("read", exc, collection, key) from exc
         raise DeserializationError(
             f"stored data for collection {collection!r} key {key!r} in {self._directory!r} "
@@ -271,13 +283,21 @@ class DiskStore(BaseKVStore):
 
     def _read_one(self, collection: str, key: str) -> Payload | None:
         """Return the payload of (collection, key), or None (in the worker thread)."""
-        while True:
+        for _ in range(_READ_ATTEMPTS):
             row = self._select_one(collection, key)
             if row is None:
                 return None
             payload = self._payload(*row, collection, key)
             if payload is not None:
                 return payload
+        raise self._missing_file(collection, key)
+
+    def _missing_file(self, collection: str, key: str) -> DeserializationError:
+        """Return the error for a row whose value file stays missing on every attempt."""
+        return DeserializationError(
+            f"stored data for collection {collection!r} key {key!r} in {self._directory!r} "
+            "points to a value file that does not exist"
+        )
 
     async def _read(self, collection: str, key: str) -> Payload | None:
         # The hot path: _select_one and the common case of _payload, written out in place.
@@ -342,19 +362,23 @@ class DiskStore(BaseKVStore):
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
         unique = list(dict.fromkeys(keys))
-        if len(unique) <= INLINE_READS and get_ident() == self._home:
-            rows = self._select(collection, unique)
-            if any(filename is not None for _, filename, _ in rows.values()):
-                found = await self._offload(self._resolve, collection, rows)
+        found: dict[str, Payload | None] = {}
+        for _ in range(_READ_ATTEMPTS):
+            if len(unique) <= INLINE_READS and get_ident() == self._home:
+                rows = self._select(collection, unique)
+                if any(filename is not None for _, filename, _ in rows.values()):
+                    found.update(await self._offload(self._resolve, collection, rows))
+                else:
+                    found.update(self._resolve(collection, rows))
             else:
-                found = self._resolve(collection, rows)
-        else:
-            found = await self._offload(self._read_rows, collection, unique)
-        vanished = [key for key, payload in found.items() if payload is None]
-        if vanished:
-            # A value file was removed by a concurrent overwrite: read those keys again.
-            found.update(zip(vanished, await self._read_many(collection, vanished)))
-        return [found.get(key) for key in keys]
+                found.update(await self._offload(self._read_rows, collection, unique))
+            # None: a value file was removed by a concurrent overwrite; read those again.
+            unique = [key for key in unique if key in found and found[key] is None]
+            if not unique:
+                return [found.get(key) for key in keys]
+            for key in unique:
+                del found[key]
+        raise self._missing_file(collection, unique[0])
 
     # -- writes -----------------------------------------------------------------------
 

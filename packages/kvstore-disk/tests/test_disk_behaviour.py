@@ -106,14 +106,16 @@ async def test_lone_surrogates_round_trip_through_every_operation(store: DiskSto
     assert await store.list_collections() == []
 
 
-async def test_str_keys_of_other_users_of_a_shared_cache_are_invisible(store: DiskStore) -> None:
+async def test_other_keys_in_a_shared_cache_are_invisible_and_kept(store: DiskStore) -> None:
     store.cache.set("app:setting", "on")
     store.cache.set(b"raw-bytes", b"blob")
+    store.cache.set(b"kv1\x00no-separator", b"blob")
     await store.put("c", "k", {"v": 1})
     assert await store.list_collections() == ["c"]
     assert await store.clear_collection("c") == 1
     assert store.cache.get("app:setting") == "on"
     assert store.cache.get(b"raw-bytes") == b"blob"
+    assert store.cache.get(b"kv1\x00no-separator") == b"blob"
 
 
 async def test_scans_use_the_key_index(store: DiskStore) -> None:

@@ -551,7 +551,13 @@ class DiskStore(BaseKVStore):
                 ).fetchone()
                 if row is None:
                     return names
-                prefix = row[0][: row[0].index(b"\x00", len(NAMESPACE))]
+                (db_key,) = row
+                separator = db_key.find(b"\x00", len(NAMESPACE))
+                if separator < 0:
+                    # Not a row of this layout (someone else's bytes key): step over it.
+                    start = db_key + b"\x00"
+                    continue
+                prefix = db_key[:separator]
                 live = sql(
                     f"SELECT 1 FROM Cache WHERE key > ? AND key < ? AND raw = 1 AND {_LIVE}"
                     " LIMIT 1",

@@ -221,3 +221,40 @@ async def test_sigkill_mid_stream_loses_no_acknowledged_put(tmp_path: Path) -> N
             # The directory stays fully usable after the crash.
             await store.put("crash", "after", {"ok": True})
             assert await store.get("crash", "after") == {"ok": True}
+
+
+def _use_in_forked_child(store: DiskStore) -> int | None:
+    """Fork; the child writes through the store (worker thread included); return its exit code."""
+    pid = os.fork()
+    if pid == 0:  # the child: report through the exit code only
+        code = 1
+        try:
+
+            async def child() -> None:
+                await store.put("forked", "single", {"v": 1})
+                await store.put_many("forked", {f"k{n}": {"n": n} for n in range(200)})
+                assert len(await store.keys("forked")) == 201
+
+            asyncio.run(child())
+            code = 0
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+async def test_a_forked_child_can_use_the_store(tmp_path: Path) -> None:
+    async with DiskStore(tmp_path) as store:
+        # The parent's worker thread exists when the process forks.
+        await store.put_many("parent", {f"k{n}": {"n": n} for n in range(200)})
+        assert _use_in_forked_child(store) == 0, "the child failed or hung"
+        assert len(await store.keys("forked")) == 201
+        assert len(await store.keys("parent")) == 200

@@ -152,6 +152,7 @@ class DiskStore(BaseKVStore):
         self._offloaded = 0
         self._lock = threading.Lock()
         self._home = get_ident()
+        self._pid = os.getpid()
         self._closed = False
 
     @property
@@ -211,11 +212,15 @@ class DiskStore(BaseKVStore):
             if self._closed:
                 raise StoreConnectionError(f"{self!r} is closed")
             executor = self._executor
-            if executor is None:
+            if executor is None or self._pid != os.getpid():
                 # One worker: SQLite serialises writers anyway, and one thread is one
-                # connection the store can close again.
+                # connection the store can close again. In a forked child the parent's
+                # worker thread does not exist: work sent to it would wait forever.
                 executor = ThreadPoolExecutor(1, thread_name_prefix="kvstore-disk")
                 self._executor = executor
+                if self._pid != os.getpid():
+                    self._pid = os.getpid()
+                    self._offloaded = 0
             self._offloaded += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(executor, function, *args)

@@ -423,9 +423,14 @@ class DiskStore(BaseKVStore):
         rows: list[tuple[Any, ...]] = []
         new_files: list[str] = []
         key = entries[0][0]
+        threshold = self._file_threshold
         try:
             for key, payload in entries:
-                db_key = head + encode_key(key)
+                db_key = head + key.encode("utf-8", "surrogatepass")
+                if len(payload) < threshold:
+                    # What Disk.store returns for such a str, without the call.
+                    rows.append((db_key, now, expire_time, now, 0, MODE_RAW, None, payload))
+                    continue
                 size, mode, filename, value = cache.disk.store(payload, False, key=db_key)
                 if filename is not None:
                     new_files.append(filename)

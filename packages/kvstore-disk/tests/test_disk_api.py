@@ -175,6 +175,10 @@ async def test_error_messages_name_collection_and_key(tmp_path: Path) -> None:
     try:
         with pytest.raises(StoreConnectionError, match="collection 'users' key 'ada'"):
             await store.put("users", "ada", {"v": 1})
+        with pytest.raises(
+            StoreConnectionError, match=r"write collection 'users' key 'a' \(and 2 more keys\)"
+        ):
+            await store.put_many("users", {"a": {}, "b": {}, "c": {}})
     finally:
         locker.execute("ROLLBACK")
         locker.close()

@@ -182,12 +182,22 @@ class DiskStore(BaseKVStore):
             raise StoreConnectionError(f"{self!r} is closed")
 
     def _failure(
-        self, action: str, exc: BaseException, collection: str | None = None, key: str | None = None
+        self,
+        action: str,
+        exc: BaseException,
+        collection: str | None = None,
+        key: str | None = None,
+        others: int = 0,
     ) -> StoreConnectionError:
-        """Return the error raised when diskcache or SQLite fails during ``action``."""
+        """Return the error raised when diskcache or SQLite fails during ``action``.
+
+        ``others`` counts the keys of a batch beyond ``key``, its first.
+        """
         where = "" if collection is None else f" collection {collection!r}"
         if key is not None:
             where += f" key {key!r}"
+        if others:
+            where += f" (and {others} more keys)"
         if isinstance(exc, diskcache.Timeout):
             cause = f"the database stayed locked for more than {self._cache.timeout} s"
         else:
@@ -351,7 +361,7 @@ class DiskStore(BaseKVStore):
                 if rows and self._touches:
                     self._touch([row[0] for row in rows])
         except _DRIVER_ERRORS as exc:
-            raise self._failure("read", exc, collection, keys[0]) from exc
+            raise self._failure("read", exc, collection, keys[0], len(keys) - 1) from exc
         return found
 
     def _resolve(self, collection: str, rows: dict[str, _Row]) -> dict[str, Payload | None]:
@@ -422,11 +432,10 @@ class DiskStore(BaseKVStore):
         expire_time = None if ttl is None else now + ttl
         rows: list[tuple[Any, ...]] = []
         new_files: list[str] = []
-        key = entries[0][0]
         threshold = self._file_threshold
         try:
-            for key, payload in entries:
-                db_key = head + key.encode("utf-8", "surrogatepass")
+            for name, payload in entries:
+                db_key = head + name.encode("utf-8", "surrogatepass")
                 if len(payload) < threshold:
                     # What Disk.store returns for such a str, without the call.
                     rows.append((db_key, now, expire_time, now, 0, MODE_RAW, None, payload))
@@ -446,7 +455,7 @@ class DiskStore(BaseKVStore):
                 cache._cull(now, sql, cleanup, cache.cull_limit * len(rows))
             new_files.clear()
         except _DRIVER_ERRORS as exc:
-            raise self._failure("write", exc, collection, key) from exc
+            raise self._failure("write", exc, collection, entries[0][0], len(entries) - 1) from exc
         finally:
             for filename in new_files:
                 cache.disk.remove(filename)
@@ -480,13 +489,12 @@ class DiskStore(BaseKVStore):
         """Delete distinct keys (expired rows too) in one transaction; return how many were live."""
         self._check_open()
         head = self._head(collection)
-        key = keys[0]
         removed = 0
         try:
             with self._cache._transact() as (sql, cleanup):
                 now = time.time()
                 for start in range(0, len(keys), _SQL_CHUNK):
-                    db_keys = [head + encode_key(key) for key in keys[start : start + _SQL_CHUNK]]
+                    db_keys = [head + encode_key(name) for name in keys[start : start + _SQL_CHUNK]]
                     if len(db_keys) == 1:
                         # One key (delete): plain statements, as Cache.delete runs them.
                         rows = sql(_SELECT_FOR_DELETE, db_keys).fetchall()
@@ -505,7 +513,7 @@ class DiskStore(BaseKVStore):
                         removed += expire_time is None or expire_time > now
                         cleanup(filename)
         except _DRIVER_ERRORS as exc:
-            raise self._failure("delete", exc, collection, key) from exc
+            raise self._failure("delete", exc, collection, keys[0], len(keys) - 1) from exc
         return removed
 
     async def _remove(self, collection: str, key: str) -> bool:

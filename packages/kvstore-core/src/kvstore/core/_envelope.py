@@ -13,6 +13,10 @@ documents whose ``kvstore`` version they do not know.
 from __future__ import annotations
 
 import json
+import json.encoder
+import marshal
+from collections.abc import Callable
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from ._ttl_info import TTLInfo, utc_from_timestamp
@@ -20,9 +24,91 @@ from .errors import DeserializationError, SerializationError
 
 FORMAT_VERSION = 1
 
-_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
-_decode = json.JSONDecoder().decode
+_INF = float("inf")
+_NEG_INF = -_INF
+_PLAIN_INT = 1 << 1990
+"""Ints strictly inside +-this have under 640 digits (the lowest int-to-str limit Python
+allows), so JSON always writes them; larger ones take the checked path."""
+_HEAD = f'{{"kvstore":{FORMAT_VERSION},"collection":'
+"""The envelope text up to the collection name."""
 _CONTAINERS = (dict, list, tuple)
+
+
+def _make_encoder() -> Callable[[object], str]:
+    """Return a function writing a JSON value as compact ASCII text (NaN and inf refused)."""
+    fallback = json.JSONEncoder(allow_nan=False, separators=(",", ":"), check_circular=False)
+    c_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # not in the stubs
+    if c_make_encoder is None:  # pragma: no cover - CPython builds have the C accelerator
+        return fallback.encode
+    # One C encoder made once: JSONEncoder.encode builds a new one (and a cycle-marker dict)
+    # on every call, which costs as much as encoding a small value. Without markers a cyclic
+    # value recurses until RecursionError, which callers turn into SerializationError.
+    iterencode = c_make_encoder(
+        None, fallback.default, encode_basestring_ascii, None, ":", ",", False, False, False
+    )
+
+    def encode(value: object) -> str:
+        return "".join(iterencode(value, 0))
+
+    return encode
+
+
+_encode = _make_encoder()
+_decode = json.JSONDecoder().decode
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _is_plain(node: Any) -> bool:
+    """The walk behind :func:`is_plain`, for a dict or a list."""
+    if type(node) is dict:
+        for name, member in node.items():
+            if type(name) is not str:
+                return False
+            kind = type(member)
+            if kind is str or kind is bool or member is None:
+                continue
+            if kind is int:
+                if -_PLAIN_INT < member < _PLAIN_INT:
+                    continue
+                return False
+            if kind is float:
+                if _NEG_INF < member < _INF:
+                    continue
+                return False
+            if (kind is dict or kind is list) and _is_plain(member):
+                continue
+            return False
+        return True
+    for member in node:
+        kind = type(member)
+        if kind is str or kind is bool or member is None:
+            continue
+        if kind is int:
+            if -_PLAIN_INT < member < _PLAIN_INT:
+                continue
+            return False
+        if kind is float:
+            if _NEG_INF < member < _INF:
+                continue
+            return False
+        if (kind is dict or kind is list) and _is_plain(member):
+            continue
+        return False
+    return True
+
+
+def is_plain(value: object) -> bool:
+    """True if ``value`` is a dict that JSON writes without error and reads back equal.
+
+    That is: only exact ``dict`` (with exact ``str`` keys), ``list``, ``str``, ``int`` (not
+    huge), ``bool``, ``None`` and finite ``float``. Anything else (tuples, subclasses, NaN,
+    non-str keys, cycles, values nested too deeply) is False and takes the checked path,
+    which refuses or normalizes it exactly as JSON does.
+    """
+    try:
+        return type(value) is dict and _is_plain(value)
+    except RecursionError:
+        return False
 
 
 def check_value(collection: str, key: str, value: object) -> None:
@@ -33,6 +119,9 @@ def check_value(collection: str, key: str, value: object) -> None:
             f"got {type(value).__name__}"
         )
     stack: list[Any] = [value]
+    # Containers already queued: a cyclic value is walked once (JSON then refuses it) rather
+    # than forever, and a container shared by several members is checked once.
+    seen = {id(value)}
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
@@ -42,12 +131,63 @@ def check_value(collection: str, key: str, value: object) -> None:
                         f"value for collection {collection!r} key {key!r} has a non-str "
                         f"dict key {name!r}"
                     )
-                if isinstance(member, _CONTAINERS):
+                if isinstance(member, _CONTAINERS) and id(member) not in seen:
+                    seen.add(id(member))
                     stack.append(member)
         else:
             for member in node:
-                if isinstance(member, _CONTAINERS):
+                if isinstance(member, _CONTAINERS) and id(member) not in seen:
+                    seen.add(id(member))
                     stack.append(member)
+
+
+def encode_value(collection: str, key: str, value: object) -> str:
+    """Return ``value`` as compact JSON text (the envelope's ``value`` field).
+
+    Raises:
+        SerializationError: the value is not a JSON object of JSON-encodable members.
+    """
+    if not is_plain(value):
+        check_value(collection, key, value)
+    try:
+        return _encode(value)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise SerializationError(
+            f"value for collection {collection!r} key {key!r} cannot be encoded as JSON: {exc}"
+        ) from exc
+
+
+def snapshot(collection: str, key: str, value: object) -> bytes:
+    """Return a private copy of ``value`` for a store that holds it in memory (see :func:`thaw`).
+
+    What :func:`thaw` returns equals ``json.loads(json.dumps(value))``: a plain value is copied
+    as it is, anything else first takes the JSON round trip (tuples become lists, subclasses
+    their base types) and what JSON refuses raises here.
+
+    Raises:
+        SerializationError: the value is not a JSON object of JSON-encodable members.
+    """
+    plain: Any = value
+    if not is_plain(value):
+        text = encode_value(collection, key, value)
+        try:
+            plain = _decode(text)
+        except (ValueError, RecursionError) as exc:  # pragma: no cover - written, so readable
+            raise SerializationError(
+                f"value for collection {collection!r} key {key!r} cannot be read back: {exc}"
+            ) from exc
+    try:
+        # marshal version 2 has no back-references: a list or dict that appears twice in the
+        # value is written (and so read back) twice, as separate objects, as JSON does.
+        return marshal.dumps(plain, 2)
+    except ValueError as exc:
+        raise SerializationError(
+            f"value for collection {collection!r} key {key!r} is nested too deeply: {exc}"
+        ) from exc
+
+
+thaw: Callable[[bytes], Any] = marshal.loads
+"""Return a fresh value from a :func:`snapshot` (a new dict and new lists every call)."""
 
 
 def encode(collection: str, key: str, value: object, ttl: float | None, now: float) -> str:
@@ -56,7 +196,24 @@ def encode(collection: str, key: str, value: object, ttl: float | None, now: flo
     Raises:
         SerializationError: the value is not a JSON object of JSON-encodable members.
     """
-    check_value(collection, key, value)
+    text = encode_value(collection, key, value)
+    # The envelope is written around the value's text rather than by encoding a second dict
+    # holding it: the same bytes (fields in format order, floats as repr, names escaped to
+    # ASCII), at half the cost. Anything unusual takes the general path below.
+    if type(now) is float and _NEG_INF < now < _INF:
+        if ttl is None:
+            return (
+                f"{_HEAD}{encode_basestring_ascii(collection)},"
+                f'"key":{encode_basestring_ascii(key)},"created_at":{now!r},'
+                f'"ttl":null,"expires_at":null,"value":{text}}}'
+            )
+        expires_at = now + ttl
+        if type(ttl) is float and _NEG_INF < ttl < _INF and _NEG_INF < expires_at < _INF:
+            return (
+                f"{_HEAD}{encode_basestring_ascii(collection)},"
+                f'"key":{encode_basestring_ascii(key)},"created_at":{now!r},'
+                f'"ttl":{ttl!r},"expires_at":{expires_at!r},"value":{text}}}'
+            )
     document = {
         "kvstore": FORMAT_VERSION,
         "collection": collection,
@@ -81,7 +238,15 @@ def decode(payload: str | bytes, collection: str, key: str) -> dict[str, Any]:
         DeserializationError: the payload is not a version-1 envelope for this entry.
     """
     try:
-        document = _decode(payload if type(payload) is str else payload.decode())  # type: ignore[union-attr]
+        text: str = payload if type(payload) is str else payload.decode()  # type: ignore[union-attr]
+        # The scanner alone, skipping decode()'s two whitespace regex matches; text it does
+        # not consume whole (surrounding whitespace, garbage) goes through decode().
+        try:
+            document, end = _scan(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            document = _decode(text)
     except (ValueError, UnicodeDecodeError, RecursionError, AttributeError) as exc:
         raise DeserializationError(
             f"stored data for collection {collection!r} key {key!r} is not a kvstore envelope "
@@ -91,6 +256,7 @@ def decode(payload: str | bytes, collection: str, key: str) -> dict[str, Any]:
         type(document) is not dict
         or document.get("kvstore") != FORMAT_VERSION
         or type(document.get("value")) is not dict
+        or "expires_at" not in document
     ):
         raise DeserializationError(
             f"stored data for collection {collection!r} key {key!r} is not a version "
@@ -101,8 +267,8 @@ def decode(payload: str | bytes, collection: str, key: str) -> dict[str, Any]:
             f"stored data for collection {collection!r} key {key!r} belongs to another entry "
             f"(collection {document.get('collection')!r} key {document.get('key')!r})"
         )
-    expires_at = document.get("expires_at")
-    if expires_at is not None and type(expires_at) not in (int, float):
+    expires_at = document["expires_at"]
+    if expires_at is not None and type(expires_at) is not float and type(expires_at) is not int:
         raise DeserializationError(
             f"stored data for collection {collection!r} key {key!r} has an invalid expires_at"
         )
@@ -117,16 +283,36 @@ def is_live(document: dict[str, Any], now: float) -> bool:
 
 def ttl_info(document: dict[str, Any]) -> TTLInfo:
     """Return the TTLInfo described by an envelope document."""
+    return info(
+        document["collection"],
+        document["key"],
+        document.get("created_at"),
+        document.get("ttl"),
+        document["expires_at"],
+    )
+
+
+def info(
+    collection: str,
+    key: str,
+    created_at: float | None,
+    ttl: float | None,
+    expires_at: float | None,
+) -> TTLInfo:
+    """Return the TTLInfo of an entry from its epoch-second timestamps.
+
+    Raises:
+        DeserializationError: a timestamp is not one a datetime can hold.
+    """
     try:
         return TTLInfo(
-            collection=document["collection"],
-            key=document["key"],
-            created_at=utc_from_timestamp(document.get("created_at")),
-            ttl=document.get("ttl"),
-            expires_at=utc_from_timestamp(document["expires_at"]),
+            collection=collection,
+            key=key,
+            created_at=utc_from_timestamp(created_at),
+            ttl=ttl,
+            expires_at=utc_from_timestamp(expires_at),
         )
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise DeserializationError(
-            f"stored data for collection {document['collection']!r} key {document['key']!r} "
-            f"has invalid timestamps"
+            f"stored data for collection {collection!r} key {key!r} has invalid timestamps"
         ) from exc

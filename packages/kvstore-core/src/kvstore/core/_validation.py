@@ -9,6 +9,9 @@ from typing import Any
 
 from .errors import InvalidKeyError, InvalidTTLError
 
+_INF = float("inf")
+_NEG_INF = -_INF
+
 TTL = float | int | timedelta | None
 """What callers may pass as a TTL: seconds, a ``timedelta``, or None for no expiry."""
 
@@ -78,9 +81,13 @@ def normalize_ttl(ttl: object) -> float | None:
     """
     if ttl is None:
         return None
-    kind = type(ttl)
-    if kind is int or kind is float:
-        seconds = float(ttl)  # type: ignore[arg-type]
+    if type(ttl) is float:
+        # The common case, without a call: a finite float is already the answer.
+        if _NEG_INF < ttl < _INF:
+            return ttl
+        seconds = ttl
+    elif type(ttl) is int:
+        seconds = float(ttl)
     elif isinstance(ttl, bool):
         raise InvalidTTLError(f"ttl must be seconds or a timedelta, not a bool ({ttl!r})")
     elif isinstance(ttl, timedelta):

@@ -25,6 +25,7 @@ def test_core_exports() -> None:
         "KVStoreError",
         "KVStoreProtocol",
         "ReadOnlyError",
+        "Record",
         "SerializationError",
         "SetupError",
         "StoreConnectionError",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar
 
 from typing_extensions import Self
 
@@ -23,6 +23,12 @@ from ._validation import (
 
 Value = dict[str, Any]
 Payload = str | bytes
+Record = tuple[bytes, float, float | None, float | None]
+"""An entry as core hands it to a backend that holds metadata natively (``_native_records``):
+(value snapshot, created_at, ttl, expires_at), times in epoch seconds. Opaque to the backend,
+which holds the tuple as it is and hands the same tuple back."""
+
+_thaw = _envelope.thaw
 
 
 class BaseKVStore:
@@ -33,7 +39,15 @@ class BaseKVStore:
     below, which only move envelope payloads (``str`` written, ``str`` or ``bytes``
     read back) between the store and its storage. Batch primitives default to
     loops over the single ones; a backend with a batch primitive overrides them.
+
+    A backend that keeps each entry's metadata itself (an in-process store) sets
+    ``_native_records = True`` and implements the record primitives instead of ``_read``,
+    ``_write`` and their batch forms: it then holds each entry as a :data:`Record` (a
+    private snapshot of the value plus its times), with no JSON text built or parsed.
     """
+
+    _native_records: ClassVar[bool] = False
+    """True if the backend implements ``_read_record`` / ``_write_record`` (and uses them)."""
 
     # -- primitives a backend implements -------------------------------------------
 
@@ -55,6 +69,27 @@ class BaseKVStore:
         """Store every (key, payload) pair with the same ``ttl``."""
         for key, payload in entries:
             await self._write(collection, key, payload, ttl)
+
+    async def _read_record(self, collection: str, key: str) -> Record | None:
+        """Return the record stored for (collection, key), or None (``_native_records`` only)."""
+        raise NotImplementedError
+
+    async def _read_records(self, collection: str, keys: list[str]) -> list[Record | None]:
+        """Return the records of ``keys`` in order (duplicates possible)."""
+        return [await self._read_record(collection, key) for key in keys]
+
+    async def _write_record(
+        self, collection: str, key: str, record: Record, ttl: float | None
+    ) -> None:
+        """Store ``record`` as it is; a positive ``ttl`` (seconds) lets the backend reclaim it."""
+        raise NotImplementedError
+
+    async def _write_records(
+        self, collection: str, entries: list[tuple[str, Record]], ttl: float | None
+    ) -> None:
+        """Store every (key, record) pair with the same ``ttl``."""
+        for key, record in entries:
+            await self._write_record(collection, key, record, ttl)
 
     async def _remove(self, collection: str, key: str) -> bool:
         """Remove (collection, key); True if a live entry was removed."""
@@ -103,6 +138,15 @@ class BaseKVStore:
         """
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
+        if self._native_records:
+            record = await self._read_record(collection, key)
+            if record is None:
+                return None
+            expires_at = record[3]
+            if expires_at is not None and expires_at <= time.time():
+                return None
+            thawed: Value = _thaw(record[0])
+            return thawed
         payload = await self._read(collection, key)
         if payload is None:
             return None
@@ -127,6 +171,15 @@ class BaseKVStore:
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
         seconds = normalize_ttl(ttl) if ttl is not None else None
+        if self._native_records:
+            snapshot = _envelope.snapshot(collection, key, value)
+            if seconds is not None and seconds <= 0:
+                await self._remove(collection, key)
+                return
+            now = time.time()
+            record = (snapshot, now, seconds, None if seconds is None else now + seconds)
+            await self._write_record(collection, key, record, seconds)
+            return
         payload = _envelope.encode(collection, key, value, seconds, time.time())
         if seconds is not None and seconds <= 0:
             await self._remove(collection, key)
@@ -152,6 +205,15 @@ class BaseKVStore:
         key_list = check_keys(collection, keys)
         if not key_list:
             return []
+        if self._native_records:
+            records = await self._read_records(collection, key_list)
+            now = time.time()
+            return [
+                None
+                if record is None or (record[3] is not None and record[3] <= now)
+                else _thaw(record[0])
+                for record in records
+            ]
         payloads = await self._read_many(collection, key_list)
         now = time.time()
         values: list[Value | None] = []
@@ -175,6 +237,19 @@ class BaseKVStore:
         pairs = check_items(collection, items)
         seconds = normalize_ttl(ttl)
         now = time.time()
+        if self._native_records:
+            expires_at = None if seconds is None else now + seconds
+            records = [
+                (key, (_envelope.snapshot(collection, key, value), now, seconds, expires_at))
+                for key, value in pairs
+            ]
+            if not records:
+                return
+            if seconds is not None and seconds <= 0:
+                await self._remove_many(collection, [key for key, _ in records])
+                return
+            await self._write_records(collection, records, seconds)
+            return
         entries = [
             (key, _envelope.encode(collection, key, value, seconds, now)) for key, value in pairs
         ]
@@ -198,6 +273,11 @@ class BaseKVStore:
         """Return the live value and its metadata together, or (None, None)."""
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
+        if self._native_records:
+            record = await self._read_record(collection, key)
+            if record is None or (record[3] is not None and record[3] <= time.time()):
+                return None, None
+            return _thaw(record[0]), self._record_info(collection, key, record)
         payload = await self._read(collection, key)
         if payload is None:
             return None, None
@@ -213,6 +293,15 @@ class BaseKVStore:
         key_list = check_keys(collection, keys)
         if not key_list:
             return []
+        if self._native_records:
+            records = await self._read_records(collection, key_list)
+            now = time.time()
+            return [
+                (None, None)
+                if record is None or (record[3] is not None and record[3] <= now)
+                else (_thaw(record[0]), self._record_info(collection, key, record))
+                for key, record in zip(key_list, records, strict=False)
+            ]
         payloads = await self._read_many(collection, key_list)
         now = time.time()
         results: list[tuple[Value | None, TTLInfo | None]] = []
@@ -223,6 +312,11 @@ class BaseKVStore:
             else:
                 results.append((document["value"], _envelope.ttl_info(document)))
         return results
+
+    @staticmethod
+    def _record_info(collection: str, key: str, record: Record) -> TTLInfo:
+        """Return the TTLInfo of a record read for (collection, key)."""
+        return _envelope.info(collection, key, record[1], record[2], record[3])
 
     async def keys(self, collection: str, *, limit: int | None = None) -> list[str]:
         """Return the collection's live keys, all of them unless ``limit`` is given.
@@ -281,4 +375,4 @@ class BaseKVStore:
         return f"{type(self).__name__}()"
 
 
-__all__ = ["BaseKVStore", "Payload", "Value"]
+__all__ = ["BaseKVStore", "Payload", "Record", "Value"]

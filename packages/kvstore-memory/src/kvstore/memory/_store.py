@@ -10,12 +10,12 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from heapq import heapify, heappop, heappush
 
-from kvstore.core import BaseKVStore
+from kvstore.core import BaseKVStore, Record
 from kvstore.core.errors import ConfigurationError
 
 _Name = tuple[str, str]
-_Entry = tuple[str, float | None]
-"""(envelope payload, expiry on the monotonic clock or None)."""
+_Entry = tuple[Record, float | None]
+"""(core's record, expiry on the monotonic clock or None)."""
 
 _monotonic = time.monotonic
 
@@ -51,8 +51,9 @@ def _reap(store_ref: weakref.ReferenceType[MemoryStore], loop: asyncio.AbstractE
 class MemoryStore(BaseKVStore):
     """An in-process store: bounded, least recently used entry evicted first, TTL per entry.
 
-    Each entry holds the envelope text core encoded, so nothing a caller holds is ever
-    shared with the store. Expiry is computed on the monotonic clock. Expired entries are
+    Each entry holds core's record (a private snapshot of the value and its times: the
+    store holds metadata natively, with no JSON envelope), so nothing a caller holds is
+    ever shared with the store. Expiry is computed on the monotonic clock. Expired entries are
     hidden at once and reclaimed without any call: writes with a TTL reclaim a few that
     are due, and a timer on the running event loop reclaims the rest shortly after they
     expire. The store is safe to use from several event loops, in one thread or several.
@@ -64,6 +65,8 @@ class MemoryStore(BaseKVStore):
     Raises:
         ConfigurationError: ``max_entries`` is not an int >= 1.
     """
+
+    _native_records = True
 
     def __init__(self, max_entries: int = 1000) -> None:
         if type(max_entries) is not int or max_entries < 1:
@@ -93,7 +96,7 @@ class MemoryStore(BaseKVStore):
 
     # -- primitives -------------------------------------------------------------------
 
-    async def _read(self, collection: str, key: str) -> str | None:
+    async def _read_record(self, collection: str, key: str) -> Record | None:
         name = (collection, key)
         with self._lock:
             entries = self._entries
@@ -107,9 +110,9 @@ class MemoryStore(BaseKVStore):
             entries.move_to_end(name)
             return entry[0]
 
-    async def _read_many(self, collection: str, keys: list[str]) -> list[str | bytes | None]:
-        payloads: list[str | bytes | None] = []
-        append = payloads.append
+    async def _read_records(self, collection: str, keys: list[str]) -> list[Record | None]:
+        records: list[Record | None] = []
+        append = records.append
         with self._lock:
             entries = self._entries
             get = entries.get
@@ -126,43 +129,45 @@ class MemoryStore(BaseKVStore):
                 else:
                     move_to_end(name)
                     append(entry[0])
-        return payloads
+        return records
 
-    async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
+    async def _write_record(
+        self, collection: str, key: str, record: Record, ttl: float | None
+    ) -> None:
         name = (collection, key)
         with self._lock:
             entries = self._entries
             if ttl is None:
-                entries[name] = (payload, None)
+                entries[name] = (record, None)
                 entries.move_to_end(name)
             else:
                 now = _monotonic()
                 expires = now + ttl
-                entries[name] = (payload, expires)
+                entries[name] = (record, expires)
                 entries.move_to_end(name)
                 heappush(self._expiries, (expires, name))
                 self._track(now, expires, WRITE_BUDGET)
             if len(entries) > self._max_entries:
                 self._evict()
 
-    async def _write_many(
-        self, collection: str, entries: list[tuple[str, str]], ttl: float | None
+    async def _write_records(
+        self, collection: str, entries: list[tuple[str, Record]], ttl: float | None
     ) -> None:
         with self._lock:
             table = self._entries
             move_to_end = table.move_to_end
             if ttl is None:
-                for key, payload in entries:
+                for key, record in entries:
                     name = (collection, key)
-                    table[name] = (payload, None)
+                    table[name] = (record, None)
                     move_to_end(name)
             else:
                 now = _monotonic()
                 expires = now + ttl
                 heap = self._expiries
-                for key, payload in entries:
+                for key, record in entries:
                     name = (collection, key)
-                    table[name] = (payload, expires)
+                    table[name] = (record, expires)
                     move_to_end(name)
                     heappush(heap, (expires, name))
                 self._track(now, expires, WRITE_BUDGET * len(entries))

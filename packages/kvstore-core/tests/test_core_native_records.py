@@ -1,0 +1,188 @@
+"""Values held as records (no envelope) keep the envelope's guarantees; the fast paths match."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from enum import IntEnum
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kvstore.core import BaseKVStore, Record, _envelope
+from kvstore.core.errors import SerializationError
+from kvstore.testing import StoreConformance
+
+
+class RecordStore(BaseKVStore):
+    """The smallest backend holding metadata natively: only the required primitives."""
+
+    _native_records = True
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], Record] = {}
+
+    def _live(self, name: tuple[str, str]) -> Record | None:
+        record = self.records.get(name)
+        if record is not None and record[3] is not None and record[3] <= time.time():
+            del self.records[name]
+            return None
+        return record
+
+    async def _read_record(self, collection: str, key: str) -> Record | None:
+        return self._live((collection, key))
+
+    async def _write_record(
+        self, collection: str, key: str, record: Record, ttl: float | None
+    ) -> None:
+        self.records[(collection, key)] = record
+
+    async def _remove(self, collection: str, key: str) -> bool:
+        live = self._live((collection, key)) is not None
+        self.records.pop((collection, key), None)
+        return live
+
+    async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
+        yield [
+            key
+            for name, key in list(self.records)
+            if name == collection and self._live((name, key))
+        ]
+
+    async def _collections(self) -> list[str]:
+        return list({name for name, key in list(self.records) if self._live((name, key))})
+
+
+class TestRecordStore(StoreConformance):
+    @pytest.fixture
+    async def store(self) -> AsyncIterator[BaseKVStore]:
+        store = RecordStore()
+        yield store
+        await store.close()
+
+
+class Small(IntEnum):
+    ONE = 1
+
+
+class Text(str):
+    pass
+
+
+class Number(float):
+    pass
+
+
+json_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(),
+    st.sampled_from([Small.ONE, Text("t"), Number(2.5), 10**30, -0.0]),
+)
+json_values = st.recursive(
+    json_leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=5), children, max_size=4),
+        st.dictionaries(st.text(max_size=5), children, max_size=3).map(OrderedDict),
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(max_size=5), json_values, max_size=5))
+def test_a_snapshot_reads_back_what_json_would(value: dict[str, Any]) -> None:
+    expected = json.loads(json.dumps(value))
+    thawed = _envelope.thaw(_envelope.snapshot("c", "k", value))
+    assert thawed == expected
+    assert json.dumps(thawed) == json.dumps(expected)  # same types: bool stays bool, no tuples
+
+
+@given(st.dictionaries(st.text(max_size=5), json_values, max_size=5), st.text(min_size=1))
+def test_the_envelope_written_directly_equals_the_encoded_document(
+    value: dict[str, Any], name: str
+) -> None:
+    now = time.time()
+    for ttl in (None, 0.001, 60.5):
+        document = {
+            "kvstore": 1,
+            "collection": name,
+            "key": name,
+            "created_at": now,
+            "ttl": ttl,
+            "expires_at": None if ttl is None else now + ttl,
+            "value": value,
+        }
+        expected = json.dumps(document, separators=(",", ":"), allow_nan=False)
+        assert _envelope.encode(name, name, value, ttl, now) == expected
+
+
+def test_a_list_shared_inside_a_value_is_read_back_as_separate_lists() -> None:
+    shared = [1]
+    thawed = _envelope.thaw(_envelope.snapshot("c", "k", {"a": shared, "b": shared}))
+    thawed["a"].append(2)
+    assert thawed == {"a": [1, 2], "b": [1]}
+
+
+def _cyclic() -> dict[str, Any]:
+    value: dict[str, Any] = {"list": []}
+    value["list"].append(value)
+    return value
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"x": math.nan},
+        {"x": math.inf},
+        {1: "x"},
+        {"x": {"y": {None: 1}}},
+        {"x": b"bytes"},
+        {"x": {1, 2}},
+        {"x": object()},
+        {"x": 10**5000},
+        ["not", "a", "dict"],
+        _cyclic(),
+    ],
+    ids=[
+        "nan",
+        "inf",
+        "int-key",
+        "nested-none-key",
+        "bytes",
+        "set",
+        "object",
+        "huge-int",
+        "list",
+        "cyclic",
+    ],
+)
+def test_what_json_refuses_is_refused_by_both_paths(bad: Any) -> None:
+    with pytest.raises(SerializationError, match=r"'c'.*'k'"):
+        _envelope.snapshot("c", "k", bad)
+    with pytest.raises(SerializationError, match=r"'c'.*'k'"):
+        _envelope.encode("c", "k", bad, None, time.time())
+
+
+async def test_a_record_store_reports_ttl_metadata() -> None:
+    store = RecordStore()
+    before = time.time()
+    await store.put("c", "k", {"v": (1, 2)}, ttl=60)
+    value, info = await store.get_with_ttl("c", "k")
+    assert value == {"v": [1, 2]}
+    assert info is not None
+    assert info.ttl == 60.0
+    assert info.created_at is not None
+    assert info.expires_at is not None
+    assert before <= info.created_at.timestamp() <= time.time()
+    assert info.expires_at.timestamp() == pytest.approx(info.created_at.timestamp() + 60)
+    await store.put("c", "k", {"v": 1}, ttl=0)
+    assert await store.get_many_with_ttl("c", ["k"]) == [(None, None)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
@@ -19,7 +20,11 @@ def _refresh(raw: str) -> bool | str:
     raise ValueError(raw)
 
 
-_QUERY_OPTIONS = {"api_key": str, "refresh": _refresh, "request_timeout": float}
+_QUERY_OPTIONS: dict[str, Callable[[str], Any]] = {
+    "api_key": str,
+    "refresh": _refresh,
+    "request_timeout": float,
+}
 
 
 def open_elasticsearch_store(url: str, **options: Any) -> ElasticsearchStore:

@@ -72,3 +72,11 @@ def test_non_ascii_text_is_escaped_so_any_backend_can_hold_it() -> None:
     payload = _envelope.encode("c", "k", {"s": "🎉\udc80"}, None, 1.0)
     assert payload.isascii()
     assert _envelope.decode(payload, "c", "k")["value"] == {"s": "🎉\udc80"}
+
+
+def test_a_name_with_a_split_surrogate_pair_reads_back_as_its_own_entry() -> None:
+    split_pair = "\ud83d\ude00"
+    payload = _envelope.encode(split_pair, split_pair, {"v": 1}, None, 1.0)
+    assert _envelope.decode(payload, split_pair, split_pair)["value"] == {"v": 1}
+    with pytest.raises(DeserializationError, match="belongs to another entry"):
+        _envelope.decode(payload, split_pair, "other")

@@ -231,6 +231,15 @@ def encode(collection: str, key: str, value: object, ttl: float | None, now: flo
         ) from exc
 
 
+def _same_name(stored: object, asked: str) -> bool:
+    """True if ``stored`` is ``asked`` as JSON gives it back.
+
+    JSON joins an escaped surrogate pair written as two code points (``"\\ud83d\\ude00"``)
+    into one character, so such a name reads back changed though it is the same entry.
+    """
+    return stored == asked or stored == json.loads(json.dumps(asked))
+
+
 def decode(payload: str | bytes, collection: str, key: str) -> dict[str, Any]:
     """Return the envelope document stored for (collection, key).
 
@@ -262,7 +271,9 @@ def decode(payload: str | bytes, collection: str, key: str) -> dict[str, Any]:
             f"stored data for collection {collection!r} key {key!r} is not a version "
             f"{FORMAT_VERSION} kvstore envelope"
         )
-    if document.get("collection") != collection or document.get("key") != key:
+    if (document.get("collection") != collection or document.get("key") != key) and not (
+        _same_name(document.get("collection"), collection) and _same_name(document.get("key"), key)
+    ):
         raise DeserializationError(
             f"stored data for collection {collection!r} key {key!r} belongs to another entry "
             f"(collection {document.get('collection')!r} key {document.get('key')!r})"

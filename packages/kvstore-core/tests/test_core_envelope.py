@@ -80,3 +80,14 @@ def test_a_name_with_a_split_surrogate_pair_reads_back_as_its_own_entry() -> Non
     assert _envelope.decode(payload, split_pair, split_pair)["value"] == {"v": 1}
     with pytest.raises(DeserializationError, match="belongs to another entry"):
         _envelope.decode(payload, split_pair, "other")
+
+
+def test_a_document_already_parsed_by_a_driver_is_checked_not_parsed() -> None:
+    document = json.loads(_envelope.encode("c", "k", {"v": [1]}, 5.0, 1.0))
+    document["extra_backend_field"] = "ignored"
+    assert _envelope.decode(document, "c", "k")["value"] == {"v": [1]}
+    with pytest.raises(DeserializationError, match="belongs to another entry"):
+        _envelope.decode(document, "c", "other")
+    for broken in ({}, {"kvstore": 1, "value": {}}, {**document, "value": "text"}):
+        with pytest.raises(DeserializationError):
+            _envelope.decode(broken, "c", "k")

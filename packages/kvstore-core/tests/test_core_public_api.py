@@ -24,6 +24,7 @@ def test_core_exports() -> None:
         "InvalidTTLError",
         "KVStoreError",
         "KVStoreProtocol",
+        "Payload",
         "ReadOnlyError",
         "Record",
         "SerializationError",

@@ -1,6 +1,7 @@
 """kvstore-core: the protocol, the base store, TTL metadata, errors and the built-in stores."""
 
 from ._base import BaseKVStore as BaseKVStore
+from ._base import Payload as Payload
 from ._base import Record as Record
 from ._protocol import KVStoreProtocol as KVStoreProtocol
 from ._registry import open_store as open_store
@@ -47,6 +48,7 @@ __all__ = [
     "InvalidTTLError",
     "KVStoreError",
     "KVStoreProtocol",
+    "Payload",
     "ReadOnlyError",
     "Record",
     "SerializationError",

@@ -22,7 +22,9 @@ from ._validation import (
 )
 
 Value = dict[str, Any]
-Payload = str | bytes
+Payload = str | bytes | dict[str, Any]
+"""What a backend's ``_read`` returns: the envelope text, or the envelope document its driver
+already parsed (a fresh dict that nothing else holds, checked by core without parsing again)."""
 Record = tuple[bytes, float, float | None, float | None]
 """An entry as core hands it to a backend that holds metadata natively (``_native_records``):
 (value snapshot, created_at, ttl, expires_at), times in epoch seconds. Opaque to the backend,

@@ -240,22 +240,28 @@ def _same_name(stored: object, asked: str) -> bool:
     return stored == asked or stored == json.loads(json.dumps(asked))
 
 
-def decode(payload: str | bytes, collection: str, key: str) -> dict[str, Any]:
+def decode(payload: str | bytes | dict[str, Any], collection: str, key: str) -> dict[str, Any]:
     """Return the envelope document stored for (collection, key).
+
+    ``payload`` is the envelope text, or the envelope already parsed by a backend's driver
+    (a fresh dict no one else holds), which is checked without being parsed again.
 
     Raises:
         DeserializationError: the payload is not a version-1 envelope for this entry.
     """
     try:
-        text: str = payload if type(payload) is str else payload.decode()  # type: ignore[union-attr]
-        # The scanner alone, skipping decode()'s two whitespace regex matches; text it does
-        # not consume whole (surrounding whitespace, garbage) goes through decode().
-        try:
-            document, end = _scan(text, 0)
-        except StopIteration:
-            end = -1
-        if end != len(text):
-            document = _decode(text)
+        if type(payload) is dict:
+            document: Any = payload
+        else:
+            text: str = payload if type(payload) is str else payload.decode()  # type: ignore[union-attr]
+            # The scanner alone, skipping decode()'s two whitespace regex matches; text it
+            # does not consume whole (surrounding whitespace, garbage) goes through decode().
+            try:
+                document, end = _scan(text, 0)
+            except StopIteration:
+                end = -1
+            if end != len(text):
+                document = _decode(text)
     except (ValueError, UnicodeDecodeError, RecursionError, AttributeError) as exc:
         raise DeserializationError(
             f"stored data for collection {collection!r} key {key!r} is not a kvstore envelope "

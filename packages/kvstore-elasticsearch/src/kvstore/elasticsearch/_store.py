@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -19,7 +18,7 @@ from elasticsearch import (
     TransportError,
 )
 
-from kvstore.core import BaseKVStore
+from kvstore.core import BaseKVStore, Payload
 from kvstore.core.errors import ConfigurationError, SetupError, StoreConnectionError
 
 from . import _schema
@@ -30,8 +29,6 @@ Refresh = bool | Literal["wait_for"]
 """When writes become visible to search: False, True (refresh at once) or "wait_for"."""
 
 _DriverError = (ApiError, TransportError)
-_payload = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
-"""Turn a document's _source back into envelope text (core ignores the extra kv_ fields)."""
 
 
 def _live_filter(now: float) -> dict[str, Any]:
@@ -208,7 +205,7 @@ class ElasticsearchStore(BaseKVStore):
 
     # -- primitives -----------------------------------------------------------------
 
-    async def _read(self, collection: str, key: str) -> str | bytes | None:
+    async def _read(self, collection: str, key: str) -> Payload | None:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
         try:
@@ -220,9 +217,10 @@ class ElasticsearchStore(BaseKVStore):
             return None
         except _DriverError as exc:
             raise self._failure(exc, "get", collection, [key]) from exc
-        return _payload(response.body.get("_source"))
+        source: Payload | None = response.body.get("_source")
+        return source
 
-    async def _read_many(self, collection: str, keys: list[str]) -> list[str | bytes | None]:
+    async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
         document_id = _schema.document_id
@@ -235,10 +233,7 @@ class ElasticsearchStore(BaseKVStore):
             return [None] * len(keys)
         except _DriverError as exc:
             raise self._failure(exc, "get_many", collection, keys) from exc
-        return [
-            _payload(doc.get("_source")) if doc.get("found") else None
-            for doc in response.body["docs"]
-        ]
+        return [doc.get("_source") if doc.get("found") else None for doc in response.body["docs"]]
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
         if asyncio.get_running_loop() is not self._loop:

@@ -17,6 +17,7 @@ from ._statistics import OperationStatistics as OperationStatistics
 from ._statistics import StatisticsWrapper as StatisticsWrapper
 from ._statistics import StoreStatistics as StoreStatistics
 from ._timeout import TimeoutWrapper as TimeoutWrapper
+from ._transform import ValueTransformWrapper as ValueTransformWrapper
 from ._ttl_clamp import TTLClampWrapper as TTLClampWrapper
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "StoreStatistics",
     "TTLClampWrapper",
     "TimeoutWrapper",
+    "ValueTransformWrapper",
 ]

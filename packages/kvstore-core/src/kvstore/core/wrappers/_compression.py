@@ -5,21 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
-from collections.abc import Mapping, Sequence
 
 from .._base import BaseKVStore, Value
-from .._ttl_info import TTLInfo
-from .._validation import TTL, check_items, check_keys, normalize_ttl
 from ..errors import ConfigurationError, DeserializationError
-from ._base import BaseWrapper
 from ._json_value import dump_value, load_value
+from ._transform import ValueTransformWrapper
 
 MARKER = "__kvstore_compressed__"
 """The member that marks a stored value as compressed; its value is the format version."""
 FORMAT_VERSION = 1
 
 
-class CompressionWrapper(BaseWrapper):
+class CompressionWrapper(ValueTransformWrapper):
     """Stores values whose JSON is longer than ``min_size`` bytes zlib-compressed.
 
     A compressed value is stored as the small JSON object
@@ -91,45 +88,11 @@ class CompressionWrapper(BaseWrapper):
             ) from exc
         return load_value(text, collection, key, "decompressed value")
 
-    async def get(self, collection: str, key: str) -> Value | None:
-        stored = await self.store.get(collection, key)
-        return None if stored is None else self.decompress(collection, key, stored)
+    def encode_value(self, collection: str, key: str, value: Value) -> Value:
+        return self.compress(collection, key, value)
 
-    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
-        stored, info = await self.store.get_with_ttl(collection, key)
-        return (None if stored is None else self.decompress(collection, key, stored)), info
-
-    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
-        key_list = check_keys(collection, keys)
-        stored = await self.store.get_many(collection, key_list)
-        return [
-            None if value is None else self.decompress(collection, key, value)
-            for key, value in zip(key_list, stored)
-        ]
-
-    async def get_many_with_ttl(
-        self, collection: str, keys: Sequence[str]
-    ) -> list[tuple[Value | None, TTLInfo | None]]:
-        key_list = check_keys(collection, keys)
-        stored = await self.store.get_many_with_ttl(collection, key_list)
-        return [
-            (None if value is None else self.decompress(collection, key, value), info)
-            for key, (value, info) in zip(key_list, stored)
-        ]
-
-    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
-        normalize_ttl(ttl)
-        await self.store.put(collection, key, self.compress(collection, key, value), ttl=ttl)
-
-    async def put_many(
-        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
-    ) -> None:
-        normalize_ttl(ttl)
-        packed = {
-            key: self.compress(collection, key, value)
-            for key, value in check_items(collection, items)
-        }
-        await self.store.put_many(collection, packed, ttl=ttl)
+    def decode_value(self, collection: str, key: str, stored: Value) -> Value:
+        return self.decompress(collection, key, stored)
 
     def __repr__(self) -> str:
         return (

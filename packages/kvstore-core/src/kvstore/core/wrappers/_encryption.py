@@ -8,15 +8,14 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .._base import BaseKVStore, Value
-from .._ttl_info import TTLInfo
-from .._validation import TTL, check_collection, check_items, check_keys, normalize_ttl
+from .._validation import check_collection
 from ..errors import ConfigurationError, DeserializationError
-from ._base import BaseWrapper
 from ._json_value import dump_value, load_value
+from ._transform import ValueTransformWrapper
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -57,7 +56,7 @@ def _associated_data(collection: str, key: str) -> bytes:
     return json.dumps(["kvstore-encrypted", FORMAT_VERSION, collection, key]).encode()
 
 
-class EncryptionWrapper(BaseWrapper):
+class EncryptionWrapper(ValueTransformWrapper):
     """Encrypts every value with AES-GCM; reads decrypt and authenticate it.
 
     A value is stored as ``{"__kvstore_encrypted__": 1, "kid": "<key id>", "data":
@@ -178,45 +177,11 @@ class EncryptionWrapper(BaseWrapper):
             ) from exc
         return load_value(plaintext, collection, key, "decrypted value")
 
-    async def get(self, collection: str, key: str) -> Value | None:
-        stored = await self.store.get(collection, key)
-        return None if stored is None else self.decrypt(collection, key, stored)
+    def encode_value(self, collection: str, key: str, value: Value) -> Value:
+        return self.encrypt(collection, key, value)
 
-    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
-        stored, info = await self.store.get_with_ttl(collection, key)
-        return (None if stored is None else self.decrypt(collection, key, stored)), info
-
-    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
-        key_list = check_keys(collection, keys)
-        stored = await self.store.get_many(collection, key_list)
-        return [
-            None if value is None else self.decrypt(collection, key, value)
-            for key, value in zip(key_list, stored)
-        ]
-
-    async def get_many_with_ttl(
-        self, collection: str, keys: Sequence[str]
-    ) -> list[tuple[Value | None, TTLInfo | None]]:
-        key_list = check_keys(collection, keys)
-        stored = await self.store.get_many_with_ttl(collection, key_list)
-        return [
-            (None if value is None else self.decrypt(collection, key, value), info)
-            for key, (value, info) in zip(key_list, stored)
-        ]
-
-    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
-        normalize_ttl(ttl)
-        await self.store.put(collection, key, self.encrypt(collection, key, value), ttl=ttl)
-
-    async def put_many(
-        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
-    ) -> None:
-        normalize_ttl(ttl)
-        sealed = {
-            key: self.encrypt(collection, key, value)
-            for key, value in check_items(collection, items)
-        }
-        await self.store.put_many(collection, sealed, ttl=ttl)
+    def decode_value(self, collection: str, key: str, stored: Value) -> Value:
+        return self.decrypt(collection, key, stored)
 
     async def reencrypt(self, collection: str) -> int:
         """Re-encrypt with the current key every entry of a collection encrypted with another.

@@ -74,6 +74,33 @@ def tests(session: nox.Session, leaf: str) -> None:
     _pytest(session, f"packages/kvstore-{leaf}/tests")
 
 
+def _third_party_requirements(leaf: str) -> list[str]:
+    """What a distribution declares it needs besides other kvstore distributions."""
+    return [
+        requirement
+        for requirement in _pyproject(leaf)["project"].get("dependencies", [])
+        if not requirement.startswith("kvstore-")
+    ]
+
+
+@nox.session(python=DEFAULT_PYTHON, tags=["ci"])
+@nox.parametrize("leaf", [leaf for leaf in _leaves() if _third_party_requirements(leaf)])
+def lowest(session: nox.Session, leaf: str) -> None:
+    """One distribution's tests with its dependencies at the lowest versions it declares."""
+    third_party = _third_party_requirements(leaf)
+    session.install(
+        "--reinstall", "--resolution=lowest-direct", *_local_requirements(leaf), *third_party
+    )
+    session.install(*_test_requirements(leaf))
+    names = [requirement.split(">")[0].split("[")[0] for requirement in third_party]
+    session.run(
+        "python",
+        "-c",
+        f"import importlib.metadata as m; print({{n: m.version(n) for n in {names!r}}})",
+    )
+    _pytest(session, f"packages/kvstore-{leaf}/tests")
+
+
 @nox.session(python=DEFAULT_PYTHON, tags=["ci"])
 def integration(session: nox.Session) -> None:
     """Tests against real servers, examples and docs; starts the servers it needs."""

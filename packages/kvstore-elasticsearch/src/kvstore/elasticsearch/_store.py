@@ -83,6 +83,7 @@ class ElasticsearchStore(BaseKVStore):
         self._refresh: Refresh = refresh
         self._secrets: tuple[str, ...] = ()
         self._index_ready = False
+        self._index_lock = asyncio.Lock()
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         if client is not None:
@@ -185,7 +186,16 @@ class ElasticsearchStore(BaseKVStore):
     # -- the index ------------------------------------------------------------------
 
     async def _ensure_index(self, collection: str, keys: Sequence[str]) -> None:
-        """Create the index with its mapping unless it exists (any concurrent creator wins)."""
+        """Create the index with its mapping unless it exists (any concurrent creator wins).
+
+        Concurrent first writes of this store wait for one creation request instead of each
+        sending their own, which a burst of hundreds of tasks would turn into timeouts.
+        """
+        async with self._index_lock:
+            if not self._index_ready:
+                await self._create_index(collection, keys)
+
+    async def _create_index(self, collection: str, keys: Sequence[str]) -> None:
         try:
             await self._client.indices.create(index=self._index, mappings=_schema.MAPPING)
         except (AuthenticationException, AuthorizationException) as exc:

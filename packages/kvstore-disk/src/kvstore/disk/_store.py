@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import diskcache
 from diskcache.core import EVICTION_POLICY, MODE_BINARY, MODE_RAW, MODE_TEXT
 
-from kvstore.core import BaseKVStore
+from kvstore.core import BaseKVStore, Payload
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
@@ -35,7 +35,6 @@ from ._layout import (
 )
 
 _T = TypeVar("_T")
-Payload = str | bytes
 _Row = tuple[int, "str | None", object]
 """A row's diskcache mode, value file name (or None) and inline value."""
 

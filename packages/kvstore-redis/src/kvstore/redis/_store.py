@@ -12,7 +12,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisClusterException, RedisError, ResponseError
 
-from kvstore.core import BaseKVStore
+from kvstore.core import BaseKVStore, Payload
 from kvstore.core.errors import ConfigurationError, DeserializationError, StoreConnectionError
 
 from ._config import (
@@ -168,7 +168,7 @@ class RedisStore(BaseKVStore):
             self._fail(exc, "get", collection, key)
         return payload
 
-    async def _read_many(self, collection: str, keys: list[str]) -> list[bytes | str | None]:
+    async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
         prefix = self._prefix
@@ -176,7 +176,7 @@ class RedisStore(BaseKVStore):
         try:
             async with self._gate:
                 if not self._cluster:
-                    payloads: list[bytes | str | None] = await self._client.execute_command(
+                    payloads: list[Payload | None] = await self._client.execute_command(
                         "MGET", *names
                     )
                     return payloads

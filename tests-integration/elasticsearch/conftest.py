@@ -36,25 +36,13 @@ from elastic_transport import AiohttpHttpNode, HttpHeaders
 from elastic_transport._node import NodeApiResponse
 from elastic_transport.client_utils import DEFAULT, DefaultType
 from elasticsearch import AsyncElasticsearch
+from kvtest_servers import ServerProcess, free_port, unavailable
 
 STARTUP_TIMEOUT = 30.0
 """Seconds a local server may take to answer."""
 OSMEM_REASON = (
     "osmem-server lacks it; runs against a real Elasticsearch (KVSTORE_ELASTICSEARCH_URL)"
 )
-
-
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"under CI=true a missing server fails the run: {message}")
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PlainJsonNode(AiohttpHttpNode):
@@ -87,7 +75,7 @@ class PlainJsonNode(AiohttpHttpNode):
         return await super().perform_request(method, target, body, headers, request_timeout)
 
 
-class OsmemProcess:
+class OsmemProcess(ServerProcess):
     """One osmem-server on a loopback port: start, kill, start again (same port), stop."""
 
     def __init__(self) -> None:
@@ -121,23 +109,6 @@ class OsmemProcess:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"osmem-server did not answer within {STARTUP_TIMEOUT} s")
-
-    def kill(self) -> None:
-        """SIGKILL the server, as a crash would (its in-memory data is lost)."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-            self.process = None
 
 
 @dataclass
@@ -194,7 +165,7 @@ def es_server() -> Iterator[EsServer]:
     try:
         process = OsmemProcess()
     except Exception as exc:
-        _unavailable(
+        unavailable(
             f"no Elasticsearch server: set KVSTORE_ELASTICSEARCH_URL, run Docker, or "
             f"pip install osmem-server ({exc})"
         )

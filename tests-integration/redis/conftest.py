@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from kvtest_servers import ServerProcess, free_port, unavailable
 
 from kvstore.redis import RedisStore
 
@@ -33,20 +34,11 @@ STARTUP_TIMEOUT = 20.0
 
 def _unavailable(what: str) -> None:
     """Skip, or fail under CI=true, when no server of a kind can be had."""
-    message = (
-        f"{what}: set {('KVSTORE_REDIS_CLUSTER_URL' if 'cluster' in what else 'KVSTORE_REDIS_URL')}"
-        " or install redis-server (Debian/Ubuntu: apt-get install redis-server)"
+    variable = "KVSTORE_REDIS_CLUSTER_URL" if "cluster" in what else "KVSTORE_REDIS_URL"
+    unavailable(
+        f"{what}: set {variable} or install redis-server "
+        "(Debian/Ubuntu: apt-get install redis-server)"
     )
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"under CI=true a missing server fails the run: {message}")
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    """A loopback TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _answers(port: int) -> bool:
@@ -59,7 +51,7 @@ def _answers(port: int) -> bool:
         return False
 
 
-class RedisProcess:
+class RedisProcess(ServerProcess):
     """One local redis-server on a loopback port: start, kill, start again, stop."""
 
     def __init__(self, directory: Path, port: int | None = None, *extra: str) -> None:
@@ -94,23 +86,6 @@ class RedisProcess:
                 self.stop()
                 raise RuntimeError(f"redis-server did not start on port {self.port}")
             time.sleep(0.02)
-
-    def kill(self) -> None:
-        """SIGKILL the server, as a crash would."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-            self.process = None
 
 
 @contextlib.contextmanager

@@ -306,10 +306,9 @@ class StoreConformance:
 
     @pytest.mark.parametrize("bad", INVALID_NAMES, ids=repr)
     async def test_invalid_collection_is_rejected(self, store: BaseKVStore, bad: Any) -> None:
-        for name, operation in _operations_on(bad, "k").items():
+        for operation in _operations_on(bad, "k").values():
             with pytest.raises(InvalidKeyError):
                 await operation(store)
-            assert isinstance(InvalidKeyError(), ValueError), name
         for management in (store.keys, store.clear_collection):
             with pytest.raises(InvalidKeyError):
                 await management(bad)
@@ -355,7 +354,6 @@ class StoreConformance:
             await store.put("kit", "k", {"new": True}, ttl=bad)
         with pytest.raises(InvalidTTLError):
             await store.put_many("kit", {"k": {"new": True}, "other": {}}, ttl=bad)
-        assert isinstance(InvalidTTLError(), ValueError)
         assert await store.get("kit", "other") is None
         if self.capabilities.stores_values:
             assert await store.get("kit", "k") == {"old": True}

@@ -12,6 +12,23 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+VALUE: dict[str, Any] = {
+    "name": "Ada Lovelace",
+    "email": "ada@example.com",
+    "age": 36,
+    "active": True,
+    "tags": ["math", "engines"],
+    "address": {"city": "London", "zip": "W1"},
+}
+"""The sample value every benchmark writes, so figures compare across backends."""
+
+
+def sample_keys(count: int, prefix: str = "key") -> list[str]:
+    """``count`` distinct keys, ``prefix-000000`` onwards."""
+    return [f"{prefix}-{n:06d}" for n in range(count)]
+
 
 Runner = Callable[[], Awaitable[int]]
 """Performs a measured unit of work and returns how many operations (or keys) it did."""

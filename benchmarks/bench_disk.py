@@ -25,7 +25,7 @@ import diskcache
 
 from kvstore.disk import DiskStore
 
-from ._harness import Case, Runner, median, report, run_cases
+from ._harness import VALUE, Case, Runner, median, report, run_cases, sample_keys
 
 COLLECTION = "bench"
 TTL = 300.0
@@ -34,14 +34,6 @@ BATCH = 100
 TASKS = 64
 SINGLY = f"DiskStore, {BATCH} single calls"
 """The variant of each batch case that does the same work one key per call."""
-VALUE: dict[str, Any] = {
-    "name": "Ada Lovelace",
-    "email": "ada@example.com",
-    "age": 36,
-    "active": True,
-    "tags": ["math", "engines"],
-    "address": {"city": "London", "zip": "W1"},
-}
 
 
 class Raw:
@@ -72,10 +64,6 @@ class Raw:
                 cache.set(f"{collection}:{key}", json.dumps(value), expire=TTL)
 
 
-def _keys(count: int, prefix: str = "key") -> list[str]:
-    return [f"{prefix}-{n:06d}" for n in range(count)]
-
-
 def build_cases(
     ops: int, runs: int, store: DiskStore, raw: Raw
 ) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
@@ -84,13 +72,13 @@ def build_cases(
     ``runs`` is how often each runner is called (warm-up included): every call of a
     delete runner removes its own slice of rows written by the prefill.
     """
-    hits = _keys(PREFILL)
+    hits = sample_keys(PREFILL)
     doomed = {
-        variant: [_keys(ops, prefix=f"{variant}-{run}") for run in range(runs)]
+        variant: [sample_keys(ops, prefix=f"{variant}-{run}") for run in range(runs)]
         for variant in ("raw", "raw-batch", "single", "batch", "batch-single")
     }
-    misses = _keys(ops, prefix="missing")
-    writes = _keys(ops, prefix="written")
+    misses = sample_keys(ops, prefix="missing")
+    writes = sample_keys(ops, prefix="written")
     batches = [hits[start : start + BATCH] for start in range(0, ops, BATCH)]
     write_batches = [
         dict.fromkeys(writes[start : start + BATCH], VALUE) for start in range(0, ops, BATCH)

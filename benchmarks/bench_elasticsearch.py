@@ -29,20 +29,12 @@ from elasticsearch import AsyncElasticsearch
 
 from kvstore.elasticsearch import ElasticsearchStore
 
-from ._harness import Case, median, report, run_cases
+from ._harness import VALUE, Case, median, report, run_cases
 
 COLLECTION = "bench"
 TTL = 300.0
 BATCH = 100
 SINGLY = f"store, {BATCH} single calls"
-VALUE: dict[str, Any] = {
-    "name": "Ada Lovelace",
-    "email": "ada@example.com",
-    "age": 36,
-    "active": True,
-    "tags": ["math", "engines"],
-    "address": {"city": "London", "zip": "W1"},
-}
 
 
 class PlainJsonNode(AiohttpHttpNode):

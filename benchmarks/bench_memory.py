@@ -22,21 +22,13 @@ from kvstore.core import _envelope
 from kvstore.core._validation import normalize_ttl
 from kvstore.memory import MemoryStore
 
-from ._harness import Case, report, run_cases
+from ._harness import VALUE, Case, report, run_cases, sample_keys
 
 COLLECTION = "bench"
 TTL = 300.0
 PREFILL = 10_000
 BATCH = 100
 TASKS = 64
-VALUE: dict[str, Any] = {
-    "name": "Ada Lovelace",
-    "email": "ada@example.com",
-    "age": 36,
-    "active": True,
-    "tags": ["math", "engines"],
-    "address": {"city": "London", "zip": "W1"},
-}
 
 
 class Raw:
@@ -64,17 +56,13 @@ class Raw:
             cache[(collection, key)] = value
 
 
-def _keys(count: int, prefix: str = "key") -> list[str]:
-    return [f"{prefix}-{n:06d}" for n in range(count)]
-
-
 def build_cases(ops: int) -> tuple[list[Case], Callable[[], Awaitable[None]]]:
     """Return the cases and a coroutine function that prefills both stores."""
     store = MemoryStore(max_entries=PREFILL * 4)
     raw = Raw()
-    hits = _keys(PREFILL)
-    misses = _keys(ops, prefix="missing")
-    writes = _keys(ops, prefix="written")
+    hits = sample_keys(PREFILL)
+    misses = sample_keys(ops, prefix="missing")
+    writes = sample_keys(ops, prefix="written")
     batches = [hits[start : start + BATCH] for start in range(0, ops, BATCH)]
     write_batches = [
         dict.fromkeys(writes[start : start + BATCH], VALUE) for start in range(0, ops, BATCH)

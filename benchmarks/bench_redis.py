@@ -20,27 +20,18 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import redis.asyncio
 
 from kvstore.redis import RedisStore
 
-from ._harness import Case, median, report, run_cases
+from ._harness import VALUE, Case, median, report, run_cases
 
 COLLECTION = "bench"
 TTL = 300.0
 TTL_MS = int(TTL * 1000)
 BATCH = 100
 TASKS = 64
-VALUE: dict[str, Any] = {
-    "name": "Ada Lovelace",
-    "email": "ada@example.com",
-    "age": 36,
-    "active": True,
-    "tags": ["math", "engines"],
-    "address": {"city": "London", "zip": "W1"},
-}
 
 
 @contextmanager

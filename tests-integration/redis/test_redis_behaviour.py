@@ -13,6 +13,7 @@ import redis.asyncio
 
 from kvstore.core.errors import StoreConnectionError
 from kvstore.redis import RedisStore
+from kvstore.redis._store import SCRIPT_BATCH
 
 
 @pytest.fixture
@@ -123,6 +124,61 @@ async def test_batches_use_one_command(redis_process: Any) -> None:
     assert used == {"mset": 1, "mget": 1, "unlink": 1}
     await store.close()
     await client.aclose()
+
+
+async def test_put_many_with_ttl_is_one_script_call(redis_process: Any) -> None:
+    client = redis.asyncio.Redis.from_url(redis_process.url)
+    store = RedisStore(url=redis_process.url)
+
+    async def calls() -> dict[str, int]:
+        stats = await client.info("commandstats")
+        return {name[8:]: value["calls"] for name, value in stats.items() if name != "cmdstat_info"}
+
+    keys = [f"k{i}" for i in range(100)]
+    await store.get("c", "warm-up")
+    await store.put_many("c", {"first": {}}, ttl=60)  # the script is sent and cached once
+    before = await calls()
+    await store.put_many("c", {key: {"i": i} for i, key in enumerate(keys)}, ttl=60)
+    after = await calls()
+    used = {name: after[name] - before.get(name, 0) for name in after}
+    assert {name: count for name, count in used.items() if count} == {"evalsha": 1, "set": 100}
+    assert await store.get_many("c", keys) == [{"i": i} for i in range(100)]
+    for key in keys:
+        assert 59_000 < await client.pttl(f"kvstore:1:c:{key}") <= 60_000
+    # A server that lost its script cache (restart, SCRIPT FLUSH) gets the script again.
+    await client.script_flush()
+    await store.put_many("c", {"after-flush": {"v": 1}}, ttl=60)
+    assert await store.get("c", "after-flush") == {"v": 1}
+    assert 59_000 < await client.pttl("kvstore:1:c:after-flush") <= 60_000
+    await store.close()
+    await client.aclose()
+
+
+async def test_put_many_in_several_script_calls(redis_process: Any) -> None:
+    store = RedisStore(url=redis_process.url)
+    items = {f"k{i}": {"i": i} for i in range(SCRIPT_BATCH * 2 + 7)}
+    await store.put_many("c", items, ttl=60)
+    assert await store.get_many("c", list(items)) == list(items.values())
+    assert sorted(await store.keys("c")) == sorted(items)
+    await store.close()
+
+
+async def test_put_many_without_scripting_permission_pipelines(redis_process: Any) -> None:
+    admin = redis.asyncio.Redis.from_url(redis_process.url)
+    await admin.acl_setuser(
+        "noscript", enabled=True, passwords=["+pw-123"], keys=["kvstore:*"],
+        commands=["+@all", "-@scripting"],
+    )  # fmt: skip
+    store = RedisStore(f"redis://noscript:pw-123@127.0.0.1:{redis_process.port}/0")
+    for round_ in range(2):  # refused once, then not asked again: both rounds succeed
+        items = {f"k{i}": {"round": round_} for i in range(50)}
+        await store.put_many("c", items, ttl=60)
+        assert await store.get_many("c", list(items)) == list(items.values())
+        assert 59_000 < await admin.pttl("kvstore:1:c:k0") <= 60_000
+    denied = [entry for entry in await admin.acl_log() if entry.get("username") == "noscript"]
+    assert len(denied) == 1 and denied[0]["object"] == "evalsha"
+    await store.close()
+    await admin.aclose()
 
 
 async def test_handed_in_client_stays_open(redis_url: str, fresh_prefix: str) -> None:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 from redis.asyncio import ConnectionPool, Redis, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import RedisClusterException, RedisError, ResponseError
+from redis.exceptions import (
+    NoPermissionError,
+    NoScriptError,
+    RedisClusterException,
+    RedisError,
+    ResponseError,
+)
 
 from kvstore.core import BaseKVStore, Payload
 from kvstore.core.errors import ConfigurationError, DeserializationError, StoreConnectionError
@@ -29,6 +36,19 @@ DEFAULT_PREFIX = "kvstore:"
 
 _DRIVER_ERRORS = (RedisError, RedisClusterException, OSError, asyncio.TimeoutError)
 """What redis-py raises when a server cannot be reached, refuses a command or times out."""
+
+SET_MANY_SCRIPT = """\
+local px = ARGV[1]
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[i + 1], 'PX', px)
+end
+return #KEYS
+"""
+"""The Lua script behind ``put_many`` with a TTL on a standalone server: ``SET ... PX`` for
+every key in one command. KEYS are the names; ARGV[1] the milliseconds, then the payloads."""
+_SET_MANY_SHA = hashlib.sha1(SET_MANY_SCRIPT.encode()).hexdigest()
+SCRIPT_BATCH = 1_000
+"""Keys per script call, so one call never holds the server for long."""
 
 _RETRY_BACKOFF_BASE = 0.01
 _RETRY_BACKOFF_CAP = 0.25
@@ -141,6 +161,8 @@ class RedisStore(BaseKVStore):
         self._gate_size = limit
         self._gate = asyncio.Semaphore(limit)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._scripting = not self._cluster
+        """False once the server refused scripts: ``put_many`` with a TTL then pipelines."""
 
     def _open_url(self, url: str, scheme: str, options: dict[str, Any]) -> Redis | RedisCluster:
         """Create the client a URL describes."""
@@ -215,6 +237,10 @@ class RedisStore(BaseKVStore):
                         arguments.append(payload)
                     await self._client.execute_command("MSET", *arguments)
                     return
+                if ttl is not None and self._scripting:
+                    names = [encode_name(prefix, collection, key) for key, _ in entries]
+                    if await self._set_many_by_script(names, entries, _millis(ttl)):
+                        return
                 pipe = self._pipeline()
                 if ttl is None:
                     for key, payload in entries:
@@ -283,6 +309,38 @@ class RedisStore(BaseKVStore):
                 await self._client.aclose()
 
     # -- helpers ------------------------------------------------------------------------
+
+    async def _set_many_by_script(
+        self, names: list[bytes], entries: list[tuple[str, str]], millis: int
+    ) -> bool:
+        """Write every entry with ``SET ... PX`` through the Lua script, a batch per call.
+
+        Returns False, having written nothing, if the server refuses scripts (an ACL
+        without ``EVAL``/``EVALSHA``, or scripting disabled); the store then stops trying.
+        """
+        for start in range(0, len(names), SCRIPT_BATCH):
+            batch = names[start : start + SCRIPT_BATCH]
+            arguments = [
+                *batch,
+                millis,
+                *(payload for _, payload in entries[start : start + SCRIPT_BATCH]),
+            ]
+            try:
+                try:
+                    await self._client.execute_command(
+                        "EVALSHA", _SET_MANY_SHA, len(batch), *arguments
+                    )
+                except NoScriptError:
+                    # Not cached on this server yet (or flushed): EVAL sends it and caches it.
+                    await self._client.execute_command(
+                        "EVAL", SET_MANY_SCRIPT, len(batch), *arguments
+                    )
+            except ResponseError as exc:
+                if start == 0 and _refuses_scripts(exc):
+                    self._scripting = False
+                    return False
+                raise
+        return True
 
     def _pipeline(self) -> Any:
         """A non-transactional pipeline (grouped per node on a cluster)."""
@@ -408,6 +466,14 @@ class RedisStore(BaseKVStore):
 def _millis(ttl: float) -> int:
     """A positive TTL in whole milliseconds (at least 1: PX 0 is an error in Redis)."""
     return max(1, int(ttl * 1000))
+
+
+def _refuses_scripts(exc: ResponseError) -> bool:
+    """True if a script call failed because the server does not allow scripts at all."""
+    message = str(exc).lower()
+    return isinstance(exc, NoPermissionError) or (
+        "unknown command" in message or "disabled command" in message
+    )
 
 
 def _scan_reply(reply: Any) -> tuple[int | bytes | str, list[bytes | str]]:

@@ -50,11 +50,23 @@ class PlainJsonNode(AiohttpHttpNode):
 
     ``plain_json`` turns the client's ``application/vnd.elasticsearch+json;
     compatible-with=N`` (and the ``x-ndjson`` variant) into the plain types osmem accepts;
-    ``sent`` collects ``(method, target)`` of every request, when set.
+    ``sent`` collects ``(method, target)`` of every request, when set. The node really
+    opens up to ``connections_per_node`` connections, also beyond aiohttp's default 100.
     """
 
     plain_json = False
     sent: list[tuple[str, str]] | None = None
+
+    def _create_aiohttp_session(self) -> None:
+        super()._create_aiohttp_session()
+        # elastic_transport passes connections_per_node to aiohttp only as the per-host
+        # limit, so aiohttp's total limit (100 by default) still caps the pool. Requests
+        # beyond it queue for a connection, and aiohttp hands a released connection to
+        # the next request of the task that released it before a queued one: with 256
+        # tasks, queued requests starved until their request_timeout (ConnectionTimeout).
+        connector = self.session.connector if self.session is not None else None
+        if connector is not None and 0 < connector.limit < self._connections_per_node:
+            connector._limit = self._connections_per_node
 
     async def perform_request(  # type: ignore[override]
         self,

@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 import math
 import time
+import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from enum import IntEnum
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum, IntEnum
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kvstore.core import BaseKVStore, Record, _envelope
+from kvstore.core import BaseKVStore, Record, _envelope, _snapshot
 from kvstore.core.errors import SerializationError
 from kvstore.testing import StoreConformance
 
@@ -34,12 +38,10 @@ class RecordStore(BaseKVStore):
             return None
         return record
 
-    async def _read_record(self, collection: str, key: str) -> Record | None:
+    def _read_record(self, collection: str, key: str) -> Record | None:
         return self._live((collection, key))
 
-    async def _write_record(
-        self, collection: str, key: str, record: Record, ttl: float | None
-    ) -> None:
+    def _write_record(self, collection: str, key: str, record: Record, ttl: float | None) -> None:
         self.records[(collection, key)] = record
 
     async def _remove(self, collection: str, key: str) -> bool:
@@ -70,6 +72,16 @@ class Small(IntEnum):
     ONE = 1
 
 
+class Colour(Enum):
+    RED = "red"
+
+
+@dataclass
+class Point:
+    x: int
+    y: int
+
+
 class Text(str):
     pass
 
@@ -84,7 +96,9 @@ json_leaves = st.one_of(
     st.integers(),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(),
-    st.sampled_from([Small.ONE, Text("t"), Number(2.5), 10**30, -0.0]),
+    st.sampled_from(
+        [Small.ONE, Text("t"), Number(2.5), 10**30, 2**64 - 1, -(2**63), -0.0, "\ud800"]
+    ),
 )
 json_values = st.recursive(
     json_leaves,
@@ -98,12 +112,39 @@ json_values = st.recursive(
 )
 
 
-@given(st.dictionaries(st.text(max_size=5), json_values, max_size=5))
-def test_a_snapshot_reads_back_what_json_would(value: dict[str, Any]) -> None:
+CODECS = [
+    pytest.param(_snapshot.marshal_snapshot, _snapshot.marshal_thaw, id="marshal"),
+    pytest.param(_snapshot.orjson_snapshot, _snapshot.orjson_thaw, id="orjson"),
+]
+"""Both codecs, whichever one this environment uses by default."""
+
+
+@pytest.mark.parametrize(("snapshot", "thaw"), CODECS)
+@given(value=st.dictionaries(st.text(max_size=5), json_values, max_size=5))
+def test_a_snapshot_reads_back_what_json_would(
+    snapshot: Callable[..., Any], thaw: Callable[[Any], Any], value: dict[str, Any]
+) -> None:
     expected = json.loads(json.dumps(value))
-    thawed = _envelope.thaw(_envelope.snapshot("c", "k", value))
+    thawed = thaw(snapshot("c", "k", value))
     assert thawed == expected
     assert json.dumps(thawed) == json.dumps(expected)  # same types: bool stays bool, no tuples
+    assert thaw(snapshot("c", "k", value)) is not thawed  # a fresh copy every time
+
+
+@pytest.mark.parametrize(("snapshot", "thaw"), CODECS)
+def test_values_orjson_cannot_hold_read_back_exactly(
+    snapshot: Callable[..., Any], thaw: Callable[[Any], Any]
+) -> None:
+    deep: Any = "bottom"
+    for _ in range(400):
+        deep = [deep]
+    for value in ({"s": "\ud800 lone"}, {"big": 10**40, "neg": -(10**40)}, {"deep": deep}):
+        assert thaw(snapshot("c", "k", value)) == json.loads(json.dumps(value))
+
+
+def test_the_default_codec_is_orjson_when_installed() -> None:
+    assert _snapshot.snapshot is _snapshot.orjson_snapshot
+    assert _snapshot.thaw is _snapshot.orjson_thaw
 
 
 @given(st.dictionaries(st.text(max_size=5), json_values, max_size=5), st.text(min_size=1))
@@ -125,9 +166,12 @@ def test_the_envelope_written_directly_equals_the_encoded_document(
         assert _envelope.encode(name, name, value, ttl, now) == expected
 
 
-def test_a_list_shared_inside_a_value_is_read_back_as_separate_lists() -> None:
+@pytest.mark.parametrize(("snapshot", "thaw"), CODECS)
+def test_a_list_shared_inside_a_value_is_read_back_as_separate_lists(
+    snapshot: Callable[..., Any], thaw: Callable[[Any], Any]
+) -> None:
     shared = [1]
-    thawed = _envelope.thaw(_envelope.snapshot("c", "k", {"a": shared, "b": shared}))
+    thawed = thaw(snapshot("c", "k", {"a": shared, "b": shared}))
     thawed["a"].append(2)
     assert thawed == {"a": [1, 2], "b": [1]}
 
@@ -151,6 +195,13 @@ def _cyclic() -> dict[str, Any]:
         {"x": 10**5000},
         ["not", "a", "dict"],
         _cyclic(),
+        # Types orjson would write by itself, which JSON (so every other store) refuses.
+        {"x": uuid.UUID(int=7)},
+        {"x": Colour.RED},
+        {"x": datetime(2026, 1, 1, tzinfo=timezone.utc)},
+        {"x": Point(1, 2)},
+        {"x": orjson.Fragment(b'{"raw": 1}')},
+        {"x": [1.0, math.nan]},
     ],
     ids=[
         "nan",
@@ -163,11 +214,18 @@ def _cyclic() -> dict[str, Any]:
         "huge-int",
         "list",
         "cyclic",
+        "uuid",
+        "enum",
+        "datetime",
+        "dataclass",
+        "orjson-fragment",
+        "nested-nan",
     ],
 )
-def test_what_json_refuses_is_refused_by_both_paths(bad: Any) -> None:
-    with pytest.raises(SerializationError, match=r"'c'.*'k'"):
-        _envelope.snapshot("c", "k", bad)
+def test_what_json_refuses_is_refused_by_every_path(bad: Any) -> None:
+    for snapshot in (_snapshot.marshal_snapshot, _snapshot.orjson_snapshot):
+        with pytest.raises(SerializationError, match=r"'c'.*'k'"):
+            snapshot("c", "k", bad)
     with pytest.raises(SerializationError, match=r"'c'.*'k'"):
         _envelope.encode("c", "k", bad, None, time.time())
 

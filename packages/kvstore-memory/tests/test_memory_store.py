@@ -181,13 +181,14 @@ async def test_clear_collection_hands_memory_back() -> None:
 
 
 async def test_single_writes_reclaim_while_the_loop_never_idles() -> None:
-    # The loop below never yields to the event loop, so only the writes can reclaim.
+    # The loop below never yields to the event loop, so no reaper runs: only writes reclaim.
     store = MemoryStore(max_entries=1_000_000)
-    for n in range(20_000):
-        await store.put("c", f"k{n}", {}, ttl=0.001)
-        if n % 1_000 == 999:
-            time.sleep(0.002)  # noqa: ASYNC251 - let entries expire without idling the loop
-    assert store.entry_count < 2_000
+    for round_ in range(4):
+        for n in range(5_000):
+            await store.put("c", f"r{round_}-{n}", {}, ttl=0.001)
+        time.sleep(0.03)  # noqa: ASYNC251 - let entries expire without idling the loop
+    # Each round's writes reclaimed the round before it; only the last round is left.
+    assert store.entry_count <= 5_000
 
 
 async def test_expiry_follows_the_monotonic_clock(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -211,6 +212,16 @@ async def test_expired_entries_are_hidden_from_management_operations() -> None:
     assert await store.list_collections() == ["kept"]
     assert await store.delete_many("gone", ["a", "b"]) == 0
     assert await store.clear_collection("gone") == 0
+
+
+async def test_the_longest_ttls_mean_never_in_practice() -> None:
+    store = MemoryStore()
+    await store.put("c", "a", {"v": 1}, ttl=1e300)
+    await store.put_many("c", {"b": {"v": 2}}, ttl=1.7e308)
+    assert await store.get_many("c", ["a", "b"]) == [{"v": 1}, {"v": 2}]
+    await store.cull()
+    assert store.entry_count == 2
+    assert await store.delete("c", "a") is True
 
 
 async def test_cull_reclaims_at_once() -> None:

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from typing_extensions import Self
 
-from . import _envelope
+from . import _envelope, _snapshot
 from ._ttl_info import TTLInfo
 from ._validation import (
     TTL,
@@ -25,12 +25,14 @@ Value = dict[str, Any]
 Payload = str | bytes | dict[str, Any]
 """What a backend's ``_read`` returns: the envelope text, or the envelope document its driver
 already parsed (a fresh dict that nothing else holds, checked by core without parsing again)."""
-Record = tuple[bytes, float, float | None, float | None]
+Record = tuple[_snapshot.Snapshot, float, float | None, float | None]
 """An entry as core hands it to a backend that holds metadata natively (``_native_records``):
 (value snapshot, created_at, ttl, expires_at), times in epoch seconds. Opaque to the backend,
 which holds the tuple as it is and hands the same tuple back."""
 
-_thaw = _envelope.thaw
+_snapshot_of = _snapshot.snapshot
+_thaw = _snapshot.thaw
+_INF = float("inf")
 
 
 class BaseKVStore:
@@ -45,7 +47,9 @@ class BaseKVStore:
     A backend that keeps each entry's metadata itself (an in-process store) sets
     ``_native_records = True`` and implements the record primitives instead of ``_read``,
     ``_write`` and their batch forms: it then holds each entry as a :data:`Record` (a
-    private snapshot of the value plus its times), with no JSON text built or parsed.
+    private snapshot of the value plus its times), with no envelope built or parsed. Record
+    primitives are plain methods, not coroutines: an in-process store has nothing to wait
+    for, and they run on the event loop, so they must not block.
     """
 
     _native_records: ClassVar[bool] = False
@@ -72,26 +76,24 @@ class BaseKVStore:
         for key, payload in entries:
             await self._write(collection, key, payload, ttl)
 
-    async def _read_record(self, collection: str, key: str) -> Record | None:
+    def _read_record(self, collection: str, key: str) -> Record | None:
         """Return the record stored for (collection, key), or None (``_native_records`` only)."""
         raise NotImplementedError
 
-    async def _read_records(self, collection: str, keys: list[str]) -> list[Record | None]:
+    def _read_records(self, collection: str, keys: list[str]) -> list[Record | None]:
         """Return the records of ``keys`` in order (duplicates possible)."""
-        return [await self._read_record(collection, key) for key in keys]
+        return [self._read_record(collection, key) for key in keys]
 
-    async def _write_record(
-        self, collection: str, key: str, record: Record, ttl: float | None
-    ) -> None:
+    def _write_record(self, collection: str, key: str, record: Record, ttl: float | None) -> None:
         """Store ``record`` as it is; a positive ``ttl`` (seconds) lets the backend reclaim it."""
         raise NotImplementedError
 
-    async def _write_records(
+    def _write_records(
         self, collection: str, entries: list[tuple[str, Record]], ttl: float | None
     ) -> None:
         """Store every (key, record) pair with the same ``ttl``."""
         for key, record in entries:
-            await self._write_record(collection, key, record, ttl)
+            self._write_record(collection, key, record, ttl)
 
     async def _remove(self, collection: str, key: str) -> bool:
         """Remove (collection, key); True if a live entry was removed."""
@@ -141,7 +143,7 @@ class BaseKVStore:
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
         if self._native_records:
-            record = await self._read_record(collection, key)
+            record = self._read_record(collection, key)
             if record is None:
                 return None
             expires_at = record[3]
@@ -172,15 +174,21 @@ class BaseKVStore:
         """
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
-        seconds = normalize_ttl(ttl) if ttl is not None else None
+        seconds: float | None
+        if ttl is None:
+            seconds = None
+        elif type(ttl) is float and 0.0 < ttl < _INF:
+            seconds = ttl  # the common case, without a call
+        else:
+            seconds = normalize_ttl(ttl)
         if self._native_records:
-            snapshot = _envelope.snapshot(collection, key, value)
+            snapshot = _snapshot_of(collection, key, value)
             if seconds is not None and seconds <= 0:
                 await self._remove(collection, key)
                 return
             now = time.time()
             record = (snapshot, now, seconds, None if seconds is None else now + seconds)
-            await self._write_record(collection, key, record, seconds)
+            self._write_record(collection, key, record, seconds)
             return
         payload = _envelope.encode(collection, key, value, seconds, time.time())
         if seconds is not None and seconds <= 0:
@@ -208,7 +216,7 @@ class BaseKVStore:
         if not key_list:
             return []
         if self._native_records:
-            records = await self._read_records(collection, key_list)
+            records = self._read_records(collection, key_list)
             now = time.time()
             return [
                 None
@@ -242,7 +250,7 @@ class BaseKVStore:
         if self._native_records:
             expires_at = None if seconds is None else now + seconds
             records = [
-                (key, (_envelope.snapshot(collection, key, value), now, seconds, expires_at))
+                (key, (_snapshot_of(collection, key, value), now, seconds, expires_at))
                 for key, value in pairs
             ]
             if not records:
@@ -250,7 +258,7 @@ class BaseKVStore:
             if seconds is not None and seconds <= 0:
                 await self._remove_many(collection, [key for key, _ in records])
                 return
-            await self._write_records(collection, records, seconds)
+            self._write_records(collection, records, seconds)
             return
         entries = [
             (key, _envelope.encode(collection, key, value, seconds, now)) for key, value in pairs
@@ -276,7 +284,7 @@ class BaseKVStore:
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
         if self._native_records:
-            record = await self._read_record(collection, key)
+            record = self._read_record(collection, key)
             if record is None or (record[3] is not None and record[3] <= time.time()):
                 return None, None
             return _thaw(record[0]), self._record_info(collection, key, record)
@@ -296,7 +304,7 @@ class BaseKVStore:
         if not key_list:
             return []
         if self._native_records:
-            records = await self._read_records(collection, key_list)
+            records = self._read_records(collection, key_list)
             now = time.time()
             return [
                 (None, None)

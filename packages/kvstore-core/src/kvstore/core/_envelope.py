@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import json.encoder
-import marshal
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -155,39 +154,6 @@ def encode_value(collection: str, key: str, value: object) -> str:
         raise SerializationError(
             f"value for collection {collection!r} key {key!r} cannot be encoded as JSON: {exc}"
         ) from exc
-
-
-def snapshot(collection: str, key: str, value: object) -> bytes:
-    """Return a private copy of ``value`` for a store that holds it in memory (see :func:`thaw`).
-
-    What :func:`thaw` returns equals ``json.loads(json.dumps(value))``: a plain value is copied
-    as it is, anything else first takes the JSON round trip (tuples become lists, subclasses
-    their base types) and what JSON refuses raises here.
-
-    Raises:
-        SerializationError: the value is not a JSON object of JSON-encodable members.
-    """
-    plain: Any = value
-    if not is_plain(value):
-        text = encode_value(collection, key, value)
-        try:
-            plain = _decode(text)
-        except (ValueError, RecursionError) as exc:  # pragma: no cover - written, so readable
-            raise SerializationError(
-                f"value for collection {collection!r} key {key!r} cannot be read back: {exc}"
-            ) from exc
-    try:
-        # marshal version 2 has no back-references: a list or dict that appears twice in the
-        # value is written (and so read back) twice, as separate objects, as JSON does.
-        return marshal.dumps(plain, 2)
-    except ValueError as exc:
-        raise SerializationError(
-            f"value for collection {collection!r} key {key!r} is nested too deeply: {exc}"
-        ) from exc
-
-
-thaw: Callable[[bytes], Any] = marshal.loads
-"""Return a fresh value from a :func:`snapshot` (a new dict and new lists every call)."""
 
 
 def encode(collection: str, key: str, value: object, ttl: float | None, now: float) -> str:

@@ -14,8 +14,8 @@ from kvstore.core import BaseKVStore, Record
 from kvstore.core.errors import ConfigurationError
 
 _Name = tuple[str, str]
-_Entry = tuple[Record, float | None]
-"""(core's record, expiry on the monotonic clock or None)."""
+_Entry = tuple[Record, float | None, float | None]
+"""(core's record, its expiry on the monotonic clock and that expiry's slot, or None twice)."""
 
 _monotonic = time.monotonic
 _running_loop = asyncio.get_running_loop
@@ -127,7 +127,7 @@ class MemoryStore(BaseKVStore):
             expires = entry[1]
             if expires is not None and expires <= _monotonic():
                 del entries[name]
-                self._unbucket(name, expires)
+                self._unbucket(name, entry[2])
                 return None
             entries.move_to_end(name)
             return entry[0]
@@ -149,7 +149,7 @@ class MemoryStore(BaseKVStore):
                     append(None)
                 elif entry[1] is not None and entry[1] <= now:
                     del entries[name]
-                    self._unbucket(name, entry[1])
+                    self._unbucket(name, entry[2])
                     append(None)
                 else:
                     move_to_end(name)
@@ -166,20 +166,16 @@ class MemoryStore(BaseKVStore):
             # one's expiry (if any) tells which bucket to take the name out of.
             old = entries.pop(name, None)
             if ttl is None:
-                entries[name] = (record, None)
-                if old is not None and old[1] is not None:
-                    self._unbucket(name, old[1])
+                entries[name] = (record, None, None)
+                if old is not None and old[2] is not None:
+                    self._unbucket(name, old[2])
             else:
                 now = _monotonic()
                 expires = now + (ttl if ttl < _LONGEST_TTL else _LONGEST_TTL)
-                entries[name] = (record, expires)
                 slot = expires * SLOTS_PER_SECOND // 1.0
-                if (
-                    old is not None
-                    and old[1] is not None
-                    and old[1] * SLOTS_PER_SECOND // 1.0 != slot
-                ):
-                    self._unbucket(name, old[1])
+                entries[name] = (record, expires, slot)
+                if old is not None and old[2] is not None and old[2] != slot:
+                    self._unbucket(name, old[2])
                 bucket = self._buckets.get(slot)
                 if bucket is None:
                     self._open_bucket(slot, {name}, now)
@@ -203,9 +199,9 @@ class MemoryStore(BaseKVStore):
                 for key, record in entries:
                     name = (collection, key)
                     old = pop(name, None)
-                    table[name] = (record, None)
-                    if old is not None and old[1] is not None:
-                        unbucket(name, old[1])
+                    table[name] = (record, None, None)
+                    if old is not None and old[2] is not None:
+                        unbucket(name, old[2])
             else:
                 now = _monotonic()
                 expires = now + (ttl if ttl < _LONGEST_TTL else _LONGEST_TTL)
@@ -214,13 +210,9 @@ class MemoryStore(BaseKVStore):
                 for key, record in entries:
                     name = (collection, key)
                     old = pop(name, None)
-                    table[name] = (record, expires)
-                    if (
-                        old is not None
-                        and old[1] is not None
-                        and old[1] * SLOTS_PER_SECOND // 1.0 != slot
-                    ):
-                        unbucket(name, old[1])
+                    table[name] = (record, expires, slot)
+                    if old is not None and old[2] is not None and old[2] != slot:
+                        unbucket(name, old[2])
                     names.add(name)
                 bucket = self._buckets.get(slot)
                 if bucket is None:
@@ -238,10 +230,10 @@ class MemoryStore(BaseKVStore):
             entry = self._entries.pop(name, None)
             if entry is None:
                 return False
-            if entry[1] is None:
-                return True
-            self._unbucket(name, entry[1])
-        return entry[1] > _monotonic()
+            _, expires, slot = entry
+            if slot is not None:
+                self._unbucket(name, slot)
+        return expires is None or expires > _monotonic()
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
         removed = 0
@@ -253,12 +245,10 @@ class MemoryStore(BaseKVStore):
                 entry = pop(name, None)
                 if entry is not None:
                     self._removed += 1
-                    expires = entry[1]
-                    if expires is None:
-                        removed += 1
-                        continue
-                    self._unbucket(name, expires)
-                    if expires > now:
+                    _, expires, slot = entry
+                    if slot is not None:
+                        self._unbucket(name, slot)
+                    if expires is None or expires > now:
                         removed += 1
             self._shrink()
         return removed
@@ -269,7 +259,7 @@ class MemoryStore(BaseKVStore):
             now = _monotonic()
             keys = [
                 key
-                for (name, key), (_, expires) in self._entries.items()
+                for (name, key), (_, expires, _) in self._entries.items()
                 if name == collection and (expires is None or expires > now)
             ]
         for start in range(0, len(keys), PAGE_SIZE):
@@ -281,7 +271,7 @@ class MemoryStore(BaseKVStore):
             return list(
                 {
                     name
-                    for (name, _), (_, expires) in self._entries.items()
+                    for (name, _), (_, expires, _) in self._entries.items()
                     if expires is None or expires > now
                 }
             )
@@ -293,12 +283,10 @@ class MemoryStore(BaseKVStore):
             now = _monotonic()
             doomed = [name for name in entries if name[0] == collection]
             for name in doomed:
-                expires = entries.pop(name)[1]
-                if expires is None:
-                    removed += 1
-                    continue
-                self._unbucket(name, expires)
-                if expires > now:
+                _, expires, slot = entries.pop(name)
+                if slot is not None:
+                    self._unbucket(name, slot)
+                if expires is None or expires > now:
                     removed += 1
             self._removed += len(doomed)
             self._shrink()
@@ -317,7 +305,7 @@ class MemoryStore(BaseKVStore):
                     expires = entries[name][1]
                     if expires is not None and expires <= now:
                         del entries[name]
-                        self._unbucket(name, expires)
+                        self._unbucket(name, slot)
                         self._removed += 1
             self._shrink()
 
@@ -335,9 +323,10 @@ class MemoryStore(BaseKVStore):
 
     # -- expiry bookkeeping (called with the lock held) ---------------------------------
 
-    def _unbucket(self, name: _Name, expires: float) -> None:
-        """Take ``name`` out of the bucket of its expiry ``expires``."""
-        slot = expires * SLOTS_PER_SECOND // 1.0
+    def _unbucket(self, name: _Name, slot: float | None) -> None:
+        """Take ``name`` out of the bucket of expiry slot ``slot`` (None: it has no TTL)."""
+        if slot is None:
+            return
         bucket = self._buckets.get(slot)
         if bucket is not None:
             bucket.discard(name)
@@ -394,9 +383,9 @@ class MemoryStore(BaseKVStore):
                 self._reclaim(now, 1)
                 if len(entries) < before:
                     continue
-            name, (_, expires) = entries.popitem(last=False)
-            if expires is not None:
-                self._unbucket(name, expires)
+            name, (_, _, slot) = entries.popitem(last=False)
+            if slot is not None:
+                self._unbucket(name, slot)
 
     def _shrink(self) -> None:
         """Rebuild the table once many entries were removed, to hand its memory back."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from cachetools import TTLCache
 
-from kvstore.core import _envelope
+from kvstore.core import _envelope, _snapshot
 from kvstore.core._validation import normalize_ttl
 from kvstore.memory import MemoryStore
 
@@ -226,7 +226,7 @@ async def breakdown() -> None:
     raw = Raw()
     await store.put(COLLECTION, "k", VALUE, ttl=TTL)
     await raw.put(COLLECTION, "k", VALUE)
-    record = await store._read_record(COLLECTION, "k")
+    record = store._read_record(COLLECTION, "k")
     assert record is not None
     payload = _envelope.encode(COLLECTION, "k", VALUE, TTL, time.time())
     cache = raw.cache
@@ -240,21 +240,20 @@ async def breakdown() -> None:
         ("raw: TTLCache set, sync", _best_ns(lambda: cache.__setitem__(name, VALUE))),
         ("await of an empty coroutine", await _best_ns_async(nothing)),
         ("MemoryStore.get, total", await _best_ns_async(lambda: store.get(COLLECTION, "k"))),
-        (
-            "  backend: MemoryStore._read_record",
-            await _best_ns_async(lambda: store._read_record(*name)),
-        ),
-        ("  core: _envelope.thaw (the value copy)", _best_ns(lambda: _envelope.thaw(record[0]))),
+        ("  backend: MemoryStore._read_record", _best_ns(lambda: store._read_record(*name))),
+        ("  core: _snapshot.thaw (the value copy)", _best_ns(lambda: _snapshot.thaw(record[0]))),
         (
             "MemoryStore.put, total",
             await _best_ns_async(lambda: store.put(COLLECTION, "k", VALUE, ttl=TTL)),
         ),
         ("  core: normalize_ttl", _best_ns(lambda: normalize_ttl(TTL))),
-        ("  core: _envelope.snapshot", _best_ns(lambda: _envelope.snapshot(*name, VALUE))),
-        ("    of which is_plain (the check)", _best_ns(lambda: _envelope.is_plain(VALUE))),
+        (
+            "  core: _snapshot.snapshot (check and copy)",
+            _best_ns(lambda: _snapshot.snapshot(*name, VALUE)),
+        ),
         (
             "  backend: MemoryStore._write_record",
-            await _best_ns_async(lambda: store._write_record(*name, record, TTL)),
+            _best_ns(lambda: store._write_record(*name, record, TTL)),
         ),
         ("for comparison, envelope backends:", 0.0),
         ("  _envelope.decode", _best_ns(lambda: _envelope.decode(payload, *name))),

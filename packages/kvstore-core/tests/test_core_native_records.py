@@ -33,7 +33,7 @@ class RecordStore(BaseKVStore):
 
     def _live(self, name: tuple[str, str]) -> Record | None:
         record = self.records.get(name)
-        if record is not None and record[3] is not None and record[3] <= time.time():
+        if record is not None and record[3] is not None and record[3] <= time.monotonic():
             del self.records[name]
             return None
         return record

@@ -27,11 +27,15 @@ Payload = str | bytes | dict[str, Any]
 already parsed (a fresh dict that nothing else holds, checked by core without parsing again)."""
 Record = tuple[_snapshot.Snapshot, float, float | None, float | None]
 """An entry as core hands it to a backend that holds metadata natively (``_native_records``):
-(value snapshot, created_at, ttl, expires_at), times in epoch seconds. Opaque to the backend,
-which holds the tuple as it is and hands the same tuple back."""
+(value snapshot, created, ttl, deadline). ``created`` and ``deadline`` (None: never expires)
+are on the monotonic clock (``time.monotonic()``), so a change of the system clock neither
+expires nor revives entries; ``ttl()`` turns them into wall-clock times when asked. The
+backend holds the tuple as it is and hands the same tuple back; it may read the deadline
+(index 3) to reclaim expired entries."""
 
 _snapshot_of = _snapshot.snapshot
 _thaw = _snapshot.thaw
+_monotonic = time.monotonic
 _INF = float("inf")
 
 
@@ -146,8 +150,8 @@ class BaseKVStore:
             record = self._read_record(collection, key)
             if record is None:
                 return None
-            expires_at = record[3]
-            if expires_at is not None and expires_at <= time.time():
+            deadline = record[3]
+            if deadline is not None and deadline <= _monotonic():
                 return None
             thawed: Value = _thaw(record[0])
             return thawed
@@ -186,7 +190,7 @@ class BaseKVStore:
             if seconds is not None and seconds <= 0:
                 await self._remove(collection, key)
                 return
-            now = time.time()
+            now = _monotonic()
             record = (snapshot, now, seconds, None if seconds is None else now + seconds)
             self._write_record(collection, key, record, seconds)
             return
@@ -217,7 +221,7 @@ class BaseKVStore:
             return []
         if self._native_records:
             records = self._read_records(collection, key_list)
-            now = time.time()
+            now = _monotonic()
             return [
                 None
                 if record is None or (record[3] is not None and record[3] <= now)
@@ -246,11 +250,11 @@ class BaseKVStore:
         """
         pairs = check_items(collection, items)
         seconds = normalize_ttl(ttl)
-        now = time.time()
         if self._native_records:
-            expires_at = None if seconds is None else now + seconds
+            now = _monotonic()
+            deadline = None if seconds is None else now + seconds
             records = [
-                (key, (_snapshot_of(collection, key, value), now, seconds, expires_at))
+                (key, (_snapshot_of(collection, key, value), now, seconds, deadline))
                 for key, value in pairs
             ]
             if not records:
@@ -260,6 +264,7 @@ class BaseKVStore:
                 return
             self._write_records(collection, records, seconds)
             return
+        now = time.time()
         entries = [
             (key, _envelope.encode(collection, key, value, seconds, now)) for key, value in pairs
         ]
@@ -285,7 +290,7 @@ class BaseKVStore:
             check_name(collection, key)
         if self._native_records:
             record = self._read_record(collection, key)
-            if record is None or (record[3] is not None and record[3] <= time.time()):
+            if record is None or (record[3] is not None and record[3] <= _monotonic()):
                 return None, None
             return _thaw(record[0]), self._record_info(collection, key, record)
         payload = await self._read(collection, key)
@@ -305,7 +310,7 @@ class BaseKVStore:
             return []
         if self._native_records:
             records = self._read_records(collection, key_list)
-            now = time.time()
+            now = _monotonic()
             return [
                 (None, None)
                 if record is None or (record[3] is not None and record[3] <= now)
@@ -325,8 +330,16 @@ class BaseKVStore:
 
     @staticmethod
     def _record_info(collection: str, key: str, record: Record) -> TTLInfo:
-        """Return the TTLInfo of a record read for (collection, key)."""
-        return _envelope.info(collection, key, record[1], record[2], record[3])
+        """Return the TTLInfo of a record read for (collection, key), in wall-clock time."""
+        to_wall = time.time() - _monotonic()
+        deadline = record[3]
+        return _envelope.info(
+            collection,
+            key,
+            record[1] + to_wall,
+            record[2],
+            None if deadline is None else deadline + to_wall,
+        )
 
     async def keys(self, collection: str, *, limit: int | None = None) -> list[str]:
         """Return the collection's live keys, all of them unless ``limit`` is given.

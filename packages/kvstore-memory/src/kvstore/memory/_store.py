@@ -14,8 +14,6 @@ from kvstore.core import BaseKVStore, Record
 from kvstore.core.errors import ConfigurationError
 
 _Name = tuple[str, str]
-_Entry = tuple[Record, float | None, float | None]
-"""(core's record, its expiry on the monotonic clock and that expiry's slot, or None twice)."""
 
 _monotonic = time.monotonic
 _running_loop = asyncio.get_running_loop
@@ -35,8 +33,14 @@ WRITE_BUDGET = 4
 _SHRINK_AFTER = 4_096
 """Removed entries after which the table is rebuilt, since a dict never shrinks on deletion."""
 _INF = float("inf")
-_LONGEST_TTL = 1e12
-"""Seconds (about 31,700 years): a longer TTL expires then, keeping the slot arithmetic finite."""
+_FAR = 1e12
+"""Deadlines later than this (monotonic seconds; about 31,700 years) share its slot, which
+keeps the slot arithmetic finite for the longest TTLs (never reclaimed in practice)."""
+
+
+def _slot(deadline: float) -> float:
+    """The expiry slot of a deadline (monotonic seconds)."""
+    return (deadline if deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
 
 
 def _slot_end(slot: float) -> float:
@@ -85,7 +89,7 @@ class MemoryStore(BaseKVStore):
         if type(max_entries) is not int or max_entries < 1:
             raise ConfigurationError(f"max_entries must be an int >= 1, got {max_entries!r}")
         self._max_entries = max_entries
-        self._entries: OrderedDict[_Name, _Entry] = OrderedDict()
+        self._entries: OrderedDict[_Name, Record] = OrderedDict()
         """Every entry, least recently used first."""
         self._buckets: dict[float, set[_Name]] = {}
         """The names of the entries with a TTL, by expiry slot (``expiry * 100 // 1``); every
@@ -115,22 +119,17 @@ class MemoryStore(BaseKVStore):
     # -- primitives -------------------------------------------------------------------
 
     def _read_record(self, collection: str, key: str) -> Record | None:
+        # Core decides expiry from the record's deadline; an expired entry it hides is
+        # reclaimed with its bucket. acquire/release rather than ``with``: half the cost.
         name = (collection, key)
-        # acquire/release rather than ``with``: half the cost on the hottest paths.
         lock = self._lock
         lock.acquire()
         try:
             entries = self._entries
-            entry = entries.get(name)
-            if entry is None:
-                return None
-            expires = entry[1]
-            if expires is not None and expires <= _monotonic():
-                del entries[name]
-                self._unbucket(name, entry[2])
-                return None
-            entries.move_to_end(name)
-            return entry[0]
+            record = entries.get(name)
+            if record is not None:
+                entries.move_to_end(name)
+            return record
         finally:
             lock.release()
 
@@ -141,19 +140,12 @@ class MemoryStore(BaseKVStore):
             entries = self._entries
             get = entries.get
             move_to_end = entries.move_to_end
-            now = _monotonic()
             for key in keys:
                 name = (collection, key)
-                entry = get(name)
-                if entry is None:
-                    append(None)
-                elif entry[1] is not None and entry[1] <= now:
-                    del entries[name]
-                    self._unbucket(name, entry[2])
-                    append(None)
-                else:
+                record = get(name)
+                if record is not None:
                     move_to_end(name)
-                    append(entry[0])
+                append(record)
         return records
 
     def _write_record(self, collection: str, key: str, record: Record, ttl: float | None) -> None:
@@ -163,20 +155,23 @@ class MemoryStore(BaseKVStore):
         try:
             entries = self._entries
             # pop and insert: the entry moves to the most recently used end, and the old
-            # one's expiry (if any) tells which bucket to take the name out of.
+            # record's deadline (if any) tells which bucket to take the name out of.
             old = entries.pop(name, None)
-            if ttl is None:
-                entries[name] = (record, None, None)
-                if old is not None and old[2] is not None:
-                    self._unbucket(name, old[2])
+            entries[name] = record
+            deadline = record[3]
+            if deadline is None:
+                if old is not None and old[3] is not None:
+                    self._unbucket(name, _slot(old[3]))
             else:
-                now = _monotonic()
-                expires = now + (ttl if ttl < _LONGEST_TTL else _LONGEST_TTL)
-                slot = expires * SLOTS_PER_SECOND // 1.0
-                entries[name] = (record, expires, slot)
-                if old is not None and old[2] is not None and old[2] != slot:
-                    self._unbucket(name, old[2])
+                slot = (deadline if deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
+                if old is not None and (old_deadline := old[3]) is not None:
+                    old_slot = (
+                        (old_deadline if old_deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
+                    )
+                    if old_slot != slot:
+                        self._unbucket(name, old_slot)
                 bucket = self._buckets.get(slot)
+                now = record[1]  # when core wrote it: the monotonic clock, just read
                 if bucket is None:
                     self._open_bucket(slot, {name}, now)
                 else:
@@ -195,26 +190,20 @@ class MemoryStore(BaseKVStore):
             table = self._entries
             pop = table.pop
             unbucket = self._unbucket
-            if ttl is None:
-                for key, record in entries:
-                    name = (collection, key)
-                    old = pop(name, None)
-                    table[name] = (record, None, None)
-                    if old is not None and old[2] is not None:
-                        unbucket(name, old[2])
-            else:
-                now = _monotonic()
-                expires = now + (ttl if ttl < _LONGEST_TTL else _LONGEST_TTL)
-                slot = expires * SLOTS_PER_SECOND // 1.0
-                names: set[_Name] = set()
-                for key, record in entries:
-                    name = (collection, key)
-                    old = pop(name, None)
-                    table[name] = (record, expires, slot)
-                    if old is not None and old[2] is not None and old[2] != slot:
-                        unbucket(name, old[2])
-                    names.add(name)
+            names: set[_Name] = set()
+            for key, record in entries:
+                name = (collection, key)
+                old = pop(name, None)
+                table[name] = record
+                if old is not None and old[3] is not None:
+                    unbucket(name, _slot(old[3]))
+                names.add(name)
+            # One batch, one deadline (core gives every record of a batch the same one).
+            deadline = entries[0][1][3] if entries else None
+            if deadline is not None:
+                slot = _slot(deadline)
                 bucket = self._buckets.get(slot)
+                now = entries[0][1][1]
                 if bucket is None:
                     self._open_bucket(slot, names, now)
                 else:
@@ -227,13 +216,13 @@ class MemoryStore(BaseKVStore):
     async def _remove(self, collection: str, key: str) -> bool:
         name = (collection, key)
         with self._lock:
-            entry = self._entries.pop(name, None)
-            if entry is None:
+            record = self._entries.pop(name, None)
+            if record is None:
                 return False
-            _, expires, slot = entry
-            if slot is not None:
-                self._unbucket(name, slot)
-        return expires is None or expires > _monotonic()
+            deadline = record[3]
+            if deadline is not None:
+                self._unbucket(name, _slot(deadline))
+        return deadline is None or deadline > _monotonic()
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
         removed = 0
@@ -242,13 +231,15 @@ class MemoryStore(BaseKVStore):
             now = _monotonic()
             for key in keys:
                 name = (collection, key)
-                entry = pop(name, None)
-                if entry is not None:
+                record = pop(name, None)
+                if record is not None:
                     self._removed += 1
-                    _, expires, slot = entry
-                    if slot is not None:
-                        self._unbucket(name, slot)
-                    if expires is None or expires > now:
+                    deadline = record[3]
+                    if deadline is None:
+                        removed += 1
+                        continue
+                    self._unbucket(name, _slot(deadline))
+                    if deadline > now:
                         removed += 1
             self._shrink()
         return removed
@@ -259,8 +250,8 @@ class MemoryStore(BaseKVStore):
             now = _monotonic()
             keys = [
                 key
-                for (name, key), (_, expires, _) in self._entries.items()
-                if name == collection and (expires is None or expires > now)
+                for (name, key), record in self._entries.items()
+                if name == collection and (record[3] is None or record[3] > now)
             ]
         for start in range(0, len(keys), PAGE_SIZE):
             yield keys[start : start + PAGE_SIZE]
@@ -271,8 +262,8 @@ class MemoryStore(BaseKVStore):
             return list(
                 {
                     name
-                    for (name, _), (_, expires, _) in self._entries.items()
-                    if expires is None or expires > now
+                    for (name, _), record in self._entries.items()
+                    if record[3] is None or record[3] > now
                 }
             )
 
@@ -283,10 +274,12 @@ class MemoryStore(BaseKVStore):
             now = _monotonic()
             doomed = [name for name in entries if name[0] == collection]
             for name in doomed:
-                _, expires, slot = entries.pop(name)
-                if slot is not None:
-                    self._unbucket(name, slot)
-                if expires is None or expires > now:
+                deadline = entries.pop(name)[3]
+                if deadline is None:
+                    removed += 1
+                    continue
+                self._unbucket(name, _slot(deadline))
+                if deadline > now:
                     removed += 1
             self._removed += len(doomed)
             self._shrink()
@@ -302,8 +295,8 @@ class MemoryStore(BaseKVStore):
             entries = self._entries
             for slot in [slot for slot in self._buckets if slot <= current]:
                 for name in list(self._buckets[slot]):
-                    expires = entries[name][1]
-                    if expires is not None and expires <= now:
+                    deadline = entries[name][3]
+                    if deadline is not None and deadline <= now:
                         del entries[name]
                         self._unbucket(name, slot)
                         self._removed += 1
@@ -323,10 +316,8 @@ class MemoryStore(BaseKVStore):
 
     # -- expiry bookkeeping (called with the lock held) ---------------------------------
 
-    def _unbucket(self, name: _Name, slot: float | None) -> None:
-        """Take ``name`` out of the bucket of expiry slot ``slot`` (None: it has no TTL)."""
-        if slot is None:
-            return
+    def _unbucket(self, name: _Name, slot: float) -> None:
+        """Take ``name`` out of the bucket of expiry slot ``slot``."""
         bucket = self._buckets.get(slot)
         if bucket is not None:
             bucket.discard(name)
@@ -383,9 +374,9 @@ class MemoryStore(BaseKVStore):
                 self._reclaim(now, 1)
                 if len(entries) < before:
                     continue
-            name, (_, _, slot) = entries.popitem(last=False)
-            if slot is not None:
-                self._unbucket(name, slot)
+            name, record = entries.popitem(last=False)
+            if record[3] is not None:
+                self._unbucket(name, _slot(record[3]))
 
     def _shrink(self) -> None:
         """Rebuild the table once many entries were removed, to hand its memory back."""

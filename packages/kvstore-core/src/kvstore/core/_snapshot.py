@@ -31,16 +31,11 @@ Snapshot = bytes | str
 _json_loads = json.JSONDecoder().decode
 
 
-def _normalized(collection: str, key: str, value: object) -> str:
-    """Return the value's JSON text, the checked way (raises SerializationError)."""
-    return _envelope.encode_value(collection, key, value)
-
-
 def marshal_snapshot(collection: str, key: str, value: object) -> bytes:
     """The standard-library codec's :func:`snapshot`."""
     plain: Any = value
     if not _envelope.is_plain(value):
-        plain = _json_loads(_normalized(collection, key, value))
+        plain = _json_loads(_envelope.encode_value(collection, key, value))
     try:
         # marshal version 2 has no back-references: a list or dict that appears twice in the
         # value is written (and so read back) twice, as separate objects, as JSON does.
@@ -83,7 +78,8 @@ if orjson is not None:
                     # allocation, which made every put of a held entry about 2 us slower to
                     # store and later free than a small object from Python's own allocator.
                     return b"%b" % blob
-        text = _normalized(collection, key, value)
+        # The checked path: refuses what JSON refuses, normalizes the rest as JSON does.
+        text = _envelope.encode_value(collection, key, value)
         try:
             return b"%b" % _dumps(_json_loads(text))
         except TypeError:

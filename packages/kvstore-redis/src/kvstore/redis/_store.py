@@ -320,7 +320,7 @@ class RedisStore(BaseKVStore):
         """
         for start in range(0, len(names), SCRIPT_BATCH):
             batch = names[start : start + SCRIPT_BATCH]
-            arguments = [
+            arguments: list[bytes | str | int] = [
                 *batch,
                 millis,
                 *(payload for _, payload in entries[start : start + SCRIPT_BATCH]),

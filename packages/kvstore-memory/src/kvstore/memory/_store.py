@@ -16,7 +16,6 @@ from kvstore.core.errors import ConfigurationError
 _Name = tuple[str, str]
 
 _monotonic = time.monotonic
-_running_loop = asyncio.get_running_loop
 
 PAGE_SIZE = 1_000
 """Keys per page yielded by ``iter_keys``."""

@@ -162,6 +162,7 @@ class MemoryStore(BaseKVStore):
                 if old is not None and old[3] is not None:
                     self._unbucket(name, _slot(old[3]))
             else:
+                # _slot() written out, here and for the old deadline: this is every put's path.
                 slot = (deadline if deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
                 if old is not None and (old_deadline := old[3]) is not None:
                     old_slot = (
@@ -189,6 +190,8 @@ class MemoryStore(BaseKVStore):
             table = self._entries
             pop = table.pop
             unbucket = self._unbucket
+            # One batch, one deadline (core gives every record of a batch the same one).
+            deadline = entries[0][1][3] if entries else None
             names: set[_Name] = set()
             for key, record in entries:
                 name = (collection, key)
@@ -196,9 +199,8 @@ class MemoryStore(BaseKVStore):
                 table[name] = record
                 if old is not None and old[3] is not None:
                     unbucket(name, _slot(old[3]))
-                names.add(name)
-            # One batch, one deadline (core gives every record of a batch the same one).
-            deadline = entries[0][1][3] if entries else None
+                if deadline is not None:
+                    names.add(name)
             if deadline is not None:
                 slot = _slot(deadline)
                 bucket = self._buckets.get(slot)

@@ -202,6 +202,8 @@ def _cyclic() -> dict[str, Any]:
         {"x": Point(1, 2)},
         {"x": orjson.Fragment(b'{"raw": 1}')},
         {"x": [1.0, math.nan]},
+        {"x": ({"y": uuid.UUID(int=7)},)},
+        {"x": {"y": (1.0, -math.inf)}},
     ],
     ids=[
         "nan",
@@ -220,6 +222,8 @@ def _cyclic() -> dict[str, Any]:
         "dataclass",
         "orjson-fragment",
         "nested-nan",
+        "uuid-in-tuple",
+        "infinity-in-tuple",
     ],
 )
 def test_what_json_refuses_is_refused_by_every_path(bad: Any) -> None:

@@ -4,13 +4,14 @@
 immutable copy of it; :func:`thaw` builds a fresh value from that copy on every call, equal to
 ``json.loads(json.dumps(value))``. Two codecs give the same results:
 
-- with orjson installed (``kvstore-memory`` requires it), a snapshot is orjson's JSON bytes.
-  orjson writes the value and reads it back, and the copy is kept only if it equals the value:
-  whatever orjson refuses (non-str keys, ints beyond 64 bits, lone surrogates, subclasses) or
-  reads back differently (NaN and infinities become null, UUIDs and enums their values, tuples
-  lists) takes the checked path, which refuses or normalizes it as JSON does. The rare result
-  orjson cannot hold (lone surrogates, huge ints, deep nesting) is kept as the standard
-  library's JSON text;
+- with orjson installed (``kvstore-memory`` requires it), a snapshot is orjson's JSON bytes,
+  kept when orjson wrote the value without error and every member of the value is of an exact
+  JSON type (a finite float among them). orjson itself refuses non-str keys, ints beyond 64
+  bits, lone surrogates, subclasses, cycles and deep nesting; the walk catches what orjson
+  would write differently from JSON (NaN and infinities as null, UUIDs and enums as their
+  values). Anything caught takes the checked path, which refuses or normalizes it as JSON
+  does; the rare result orjson cannot hold (lone surrogates, huge ints, deep nesting) is kept
+  as the standard library's JSON text;
 - without it, a snapshot is ``marshal`` data of a value the envelope's exact-type walk accepted
   (anything else is normalized through JSON first).
 """
@@ -29,6 +30,8 @@ Snapshot = bytes | str
 """What :func:`snapshot` returns: opaque, immutable, handed back to :func:`thaw` as it is."""
 
 _json_loads = json.JSONDecoder().decode
+_INF = float("inf")
+_NEG_INF = -_INF
 
 
 def marshal_snapshot(collection: str, key: str, value: object) -> bytes:
@@ -65,6 +68,25 @@ if orjson is not None:
     """Subclasses, datetimes and dataclasses go to ``default`` (none: an error), so they take
     the checked path rather than orjson's own conversions."""
 
+    def _json_typed(node: Any) -> bool:
+        """True if every member below a dict, list or tuple that orjson wrote is of an exact
+        JSON type and every float is finite, so orjson wrote it exactly as JSON would.
+
+        Keys, int ranges, strings, cycles and depth need no check here: orjson refused them.
+        """
+        for member in node.values() if type(node) is dict else node:
+            kind = type(member)
+            if kind is str or kind is int or kind is bool or member is None:
+                continue
+            if kind is float:
+                if _NEG_INF < member < _INF:
+                    continue
+                return False
+            if (kind is dict or kind is list or kind is tuple) and _json_typed(member):
+                continue
+            return False
+        return True
+
     def orjson_snapshot(collection: str, key: str, value: object) -> Snapshot:
         """The orjson codec's :func:`snapshot`."""
         if type(value) is dict:
@@ -73,7 +95,7 @@ if orjson is not None:
             except TypeError:  # orjson.JSONEncodeError is a TypeError
                 pass
             else:
-                if _loads(blob) == value:
+                if _json_typed(value):
                     # A copy, on purpose: orjson's own bytes object is a shrunk 1 KiB system
                     # allocation, which made every put of a held entry about 2 us slower to
                     # store and later free than a small object from Python's own allocator.

@@ -169,7 +169,12 @@ class MemoryStore(BaseKVStore):
                         (old_deadline if old_deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
                     )
                     if old_slot != slot:
-                        self._unbucket(name, old_slot)
+                        # _unbucket() written out too.
+                        old_bucket = self._buckets.get(old_slot)
+                        if old_bucket is not None:
+                            old_bucket.discard(name)
+                            if not old_bucket:
+                                del self._buckets[old_slot]
                 bucket = self._buckets.get(slot)
                 now = record[1]  # when core wrote it: the monotonic clock, just read
                 if bucket is None:

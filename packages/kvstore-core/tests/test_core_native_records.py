@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
+import sys
 import time
 import uuid
 from collections import OrderedDict
@@ -248,3 +250,25 @@ async def test_a_record_store_reports_ttl_metadata() -> None:
     assert info.expires_at.timestamp() == pytest.approx(info.created_at.timestamp() + 60)
     await store.put("c", "k", {"v": 1}, ttl=0)
     assert await store.get_many_with_ttl("c", ["k"]) == [(None, None)]
+
+
+def test_a_value_nested_past_the_recursion_limit_never_escapes_as_recursion_error() -> None:
+    # orjson writes 200 levels; the walk behind it cannot with only 50 frames to spare.
+    nested: Any = "bottom"
+    for _ in range(200):
+        nested = [nested]
+    value = {"deep": nested}
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack(0)) + 50)
+    outcome: Any
+    try:
+        outcome = _snapshot.orjson_snapshot("c", "k", value)
+    except SerializationError as exc:
+        outcome = exc
+    finally:
+        sys.setrecursionlimit(limit)
+    if isinstance(outcome, SerializationError):  # a clear refusal (CPython 3.10, 3.11)
+        assert "'c'" in str(outcome) and "'k'" in str(outcome)
+    else:  # the checked path's C encoder has its own limit on later versions
+        assert _snapshot.orjson_thaw(outcome) == value
+    assert _snapshot.orjson_thaw(_snapshot.orjson_snapshot("c", "k", value)) == value

@@ -92,10 +92,13 @@ if orjson is not None:
         if type(value) is dict:
             try:
                 blob = _dumps(value, None, _OPTIONS)
-            except TypeError:  # orjson.JSONEncodeError is a TypeError
+                typed = _json_typed(value)
+            # orjson.JSONEncodeError is a TypeError; the walk may meet the recursion limit
+            # when called deep in a stack (orjson allows 255 levels).
+            except (TypeError, RecursionError):
                 pass
             else:
-                if _json_typed(value):
+                if typed:
                     # A copy, on purpose: orjson's own bytes object is a shrunk 1 KiB system
                     # allocation, which made every put of a held entry about 2 us slower to
                     # store and later free than a small object from Python's own allocator.

@@ -17,7 +17,7 @@ from kvstore.core.wrappers import (
     StatisticsWrapper,
     TTLClampWrapper,
 )
-from kvstore.testing import StoreConformance
+from kvstore.testing import Capabilities, StoreConformance
 
 
 class TestBaseWrapper(StoreConformance):
@@ -35,6 +35,8 @@ class TestStatisticsWrapper(StoreConformance):
 
 
 class TestTTLClampWrapper(StoreConformance):
+    capabilities = Capabilities(max_ttl=3600)
+
     @pytest.fixture
     async def store(self) -> AsyncIterator[BaseKVStore]:
         async with TTLClampWrapper(SimpleStore(max_entries=None), 0.01, 3600) as store:
@@ -80,6 +82,8 @@ class TestSingleCollectionWrapperWithColonSeparator(StoreConformance):
 
 class TestWrapperChain(StoreConformance):
     """Statistics over a TTL clamp over a cached, prefixed, single-collection store."""
+
+    capabilities = Capabilities(max_ttl=86_400)
 
     @pytest.fixture
     async def store(self) -> AsyncIterator[BaseKVStore]:

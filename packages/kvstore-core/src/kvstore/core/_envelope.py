@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import json.encoder
 from collections.abc import Callable
+from datetime import datetime, timezone
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -275,6 +276,20 @@ def ttl_info(document: dict[str, Any]) -> TTLInfo:
     )
 
 
+_LATEST = datetime.max.replace(tzinfo=timezone.utc)
+"""The expiry an entry reports when its real one is later than a datetime can hold."""
+_LATEST_SECONDS = _LATEST.timestamp()
+
+
+def _is_past_datetimes(expires_at: object) -> bool:
+    """True for a finite epoch timestamp later than any datetime (after year 9999)."""
+    return (
+        isinstance(expires_at, (int, float))
+        and not isinstance(expires_at, bool)
+        and _LATEST_SECONDS < expires_at < _INF
+    )
+
+
 def info(
     collection: str,
     key: str,
@@ -284,8 +299,12 @@ def info(
 ) -> TTLInfo:
     """Return the TTLInfo of an entry from its epoch-second timestamps.
 
+    An expiry later than a datetime can hold (a TTL of more than about 7,900 years) reads as
+    the latest one, ``datetime.max`` in UTC; ``ttl`` keeps the TTL as given.
+
     Raises:
-        DeserializationError: a timestamp is not one a datetime can hold.
+        DeserializationError: a timestamp is not one a datetime can hold (an expiry too late
+            to hold is not an error).
     """
     try:
         return TTLInfo(
@@ -293,7 +312,9 @@ def info(
             key=key,
             created_at=utc_from_timestamp(created_at),
             ttl=ttl,
-            expires_at=utc_from_timestamp(expires_at),
+            expires_at=_LATEST
+            if _is_past_datetimes(expires_at)
+            else utc_from_timestamp(expires_at),
         )
     except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise DeserializationError(

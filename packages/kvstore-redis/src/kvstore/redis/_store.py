@@ -463,8 +463,15 @@ class RedisStore(BaseKVStore):
         return f"RedisStore({kind}{self._where}, prefix={self._prefix!r})"
 
 
+_MAX_MILLIS = 10**15
+"""The longest server-side expiry set (about 31,700 years): Redis refuses expiry times that
+overflow its 64-bit millisecond clock, and longer TTLs are kept in the envelope as given."""
+
+
 def _millis(ttl: float) -> int:
-    """A positive TTL in whole milliseconds (at least 1: PX 0 is an error in Redis)."""
+    """A positive TTL in whole milliseconds (at least 1: PX 0 is an error in Redis), capped."""
+    if ttl >= _MAX_MILLIS / 1000:
+        return _MAX_MILLIS
     return max(1, int(ttl * 1000))
 
 

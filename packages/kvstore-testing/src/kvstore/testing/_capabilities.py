@@ -21,6 +21,8 @@ class Capabilities:
             one it was created in (each in its own thread). When False, the kit checks
             that such a call raises a KVStoreError whose message says so, instead of
             hanging or leaking a driver error.
+        max_ttl: the longest TTL the store keeps, in seconds, when it clamps longer ones
+            (as ``TTLClampWrapper`` does); cases writing very long TTLs then expect it.
     """
 
     stores_values: bool = True
@@ -29,3 +31,4 @@ class Capabilities:
     eventually_consistent: bool = False
     slow_writes: bool = False
     other_event_loops: bool = True
+    max_ttl: float | None = None

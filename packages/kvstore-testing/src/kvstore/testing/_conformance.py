@@ -6,7 +6,7 @@ import asyncio
 import copy
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import pytest
@@ -272,6 +272,30 @@ class StoreConformance:
         assert lifetime == pytest.approx(seconds, abs=0.01)
         assert abs(info.created_at.timestamp() - time.time()) < 5
         assert info.is_expired is False
+
+    @pytest.mark.parametrize("ttl", [timedelta.max, 1e300], ids=["timedelta.max", "1e300"])
+    async def test_an_expiry_past_year_9999_reads_as_the_latest_datetime(
+        self, store: BaseKVStore, ttl: Any
+    ) -> None:
+        self.require_values()
+        seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else float(ttl)
+        clamp = self.capabilities.max_ttl
+        await store.put("kit", "k", {"v": 1}, ttl=ttl)
+        await store.put_many("kit", {"a": {"v": 2}}, ttl=ttl)
+        assert await store.get_many("kit", ["k", "a"]) == [{"v": 1}, {"v": 2}]
+        for key in ("k", "a"):
+            info = await store.ttl("kit", key)
+            assert info is not None
+            assert info.is_expired is False
+            assert info.expires_at is not None
+            if clamp is None:
+                assert info.ttl == pytest.approx(seconds)
+                assert info.expires_at == datetime.max.replace(tzinfo=timezone.utc)
+            else:  # the store kept its longest TTL instead
+                assert info.ttl == pytest.approx(clamp)
+                assert info.created_at is not None
+                lifetime = (info.expires_at - info.created_at).total_seconds()
+                assert lifetime == pytest.approx(clamp, abs=0.01)
 
     @pytest.mark.parametrize("ttl", [0, 0.0, -1, -0.5, timedelta(seconds=-3)])
     async def test_ttl_zero_or_less_is_never_returned(self, store: BaseKVStore, ttl: Any) -> None:

@@ -24,7 +24,7 @@ class TestMemoryStore(StoreConformance):
         await store.close()
 
 
-class TestMemoryStoreWithoutOrjson(TestMemoryStore):
+class TestMemoryStoreOnMarshalSnapshots(TestMemoryStore):
     """The whole kit again with core's standard-library codec (``marshal`` snapshots), the one
     core uses where orjson is not installed: kvstore-memory requires orjson, but a store of
     another distribution may run on core alone."""

@@ -73,6 +73,8 @@ if orjson is not None:
         JSON type and every float is finite, so orjson wrote it exactly as JSON would.
 
         Keys, int ranges, strings, cycles and depth need no check here: orjson refused them.
+        That is why this is not ``_envelope.is_plain``, which checks those too (it runs where
+        nothing refused them before) and so costs about 40% more per value.
         """
         for member in node.values() if type(node) is dict else node:
             kind = type(member)

@@ -160,7 +160,7 @@ class MemoryStore(BaseKVStore):
             deadline = record[3]
             if deadline is None:
                 if old is not None and old[3] is not None:
-                    self._unbucket(name, _slot(old[3]))
+                    self._unbucket(name, old[3])
             else:
                 # _slot() written out, here and for the old deadline: this is every put's path.
                 slot = (deadline if deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
@@ -203,7 +203,7 @@ class MemoryStore(BaseKVStore):
                 old = pop(name, None)
                 table[name] = record
                 if old is not None and old[3] is not None:
-                    unbucket(name, _slot(old[3]))
+                    unbucket(name, old[3])
                 if deadline is not None:
                     names.add(name)
             if deadline is not None:
@@ -227,7 +227,7 @@ class MemoryStore(BaseKVStore):
                 return False
             deadline = record[3]
             if deadline is not None:
-                self._unbucket(name, _slot(deadline))
+                self._unbucket(name, deadline)
         return deadline is None or deadline > _monotonic()
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
@@ -244,7 +244,7 @@ class MemoryStore(BaseKVStore):
                     if deadline is None:
                         removed += 1
                         continue
-                    self._unbucket(name, _slot(deadline))
+                    self._unbucket(name, deadline)
                     if deadline > now:
                         removed += 1
             self._shrink()
@@ -284,7 +284,7 @@ class MemoryStore(BaseKVStore):
                 if deadline is None:
                     removed += 1
                     continue
-                self._unbucket(name, _slot(deadline))
+                self._unbucket(name, deadline)
                 if deadline > now:
                     removed += 1
             self._removed += len(doomed)
@@ -297,14 +297,14 @@ class MemoryStore(BaseKVStore):
             self._reclaim(now, None)
             # What remains due sits in the slot now running (or the one just over): check
             # each of its entries' own expiry.
-            current = now * SLOTS_PER_SECOND // 1.0
+            current = _slot(now)
             entries = self._entries
             for slot in [slot for slot in self._buckets if slot <= current]:
                 for name in list(self._buckets[slot]):
                     deadline = entries[name][3]
                     if deadline is not None and deadline <= now:
                         del entries[name]
-                        self._unbucket(name, slot)
+                        self._unbucket(name, deadline)
                         self._removed += 1
             self._shrink()
 
@@ -322,8 +322,9 @@ class MemoryStore(BaseKVStore):
 
     # -- expiry bookkeeping (called with the lock held) ---------------------------------
 
-    def _unbucket(self, name: _Name, slot: float) -> None:
-        """Take ``name`` out of the bucket of expiry slot ``slot``."""
+    def _unbucket(self, name: _Name, deadline: float) -> None:
+        """Take ``name`` out of the bucket of its entry's ``deadline``."""
+        slot = _slot(deadline)
         bucket = self._buckets.get(slot)
         if bucket is not None:
             bucket.discard(name)
@@ -382,7 +383,7 @@ class MemoryStore(BaseKVStore):
                     continue
             name, record = entries.popitem(last=False)
             if record[3] is not None:
-                self._unbucket(name, _slot(record[3]))
+                self._unbucket(name, record[3])
 
     def _shrink(self) -> None:
         """Rebuild the table once many entries were removed, to hand its memory back."""

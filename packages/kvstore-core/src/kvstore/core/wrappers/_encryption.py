@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
 
 MARKER = "__kvstore_encrypted__"
 """The member that marks a stored value as encrypted; its value is the format version."""
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Format 2 binds each ciphertext to the exact names; format 1 bound their JSON spelling."""
+LEGACY_FORMAT_VERSION = 1
 INSTALL_HINT = 'pip install "kvstore-core[encryption]"'
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
@@ -50,26 +53,51 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"kvstore-encryption-key-id\x00" + key).hexdigest()[:16]
 
 
+_AD_HEAD = b"kvstore-encrypted\x002\x00"
+"""Starts format 2's associated data; format 1's starts with ``[``, so the two never meet."""
+_NOT_IN_JSON_BINDING = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+"""Characters that format 1's JSON binding spelt ambiguously: an astral character and the
+same character as two surrogate code points were both written as one escaped pair."""
+
+
 def _associated_data(collection: str, key: str) -> bytes:
-    # A JSON array of the two names is unambiguous, so no two (collection, key) pairs
-    # share associated data whatever separators the names hold.
-    return json.dumps(["kvstore-encrypted", FORMAT_VERSION, collection, key]).encode()
+    # UTF-8 with surrogatepass gives every Python str its own bytes (lone surrogates
+    # included) and the collection's length makes the split unambiguous, so two distinct
+    # (collection, key) pairs, the two the store keeps apart, never share associated data.
+    encoded = collection.encode("utf-8", "surrogatepass")
+    return (
+        _AD_HEAD + len(encoded).to_bytes(8, "big") + encoded + key.encode("utf-8", "surrogatepass")
+    )
+
+
+def _legacy_associated_data(collection: str, key: str) -> bytes | None:
+    """Return format 1's associated data, or None where it was ambiguous for these names."""
+    if _NOT_IN_JSON_BINDING.search(collection) or _NOT_IN_JSON_BINDING.search(key):
+        return None
+    return json.dumps(["kvstore-encrypted", LEGACY_FORMAT_VERSION, collection, key]).encode()
 
 
 class EncryptionWrapper(ValueTransformWrapper):
     """Encrypts every value with AES-GCM; reads decrypt and authenticate it.
 
-    A value is stored as ``{"__kvstore_encrypted__": 1, "kid": "<key id>", "data":
+    A value is stored as ``{"__kvstore_encrypted__": 2, "kid": "<key id>", "data":
     "<base64 of nonce + ciphertext + tag>"}``. The first of ``keys`` encrypts; every key
     decrypts, found by the key id stored with the ciphertext, so keys rotate by putting
     a new key first and keeping the old ones until :meth:`reencrypt` (or natural
     rewrites and expiry) has moved every entry to the new key.
 
-    Each ciphertext is bound to its collection and key (AES-GCM associated data): a
-    stored value copied under another key or collection, or altered in any way, fails
-    to decrypt with DeserializationError. So does a value that is not encrypted at all
-    (plaintext where ciphertext is expected), or one encrypted with a key that is not
-    in ``keys``. Collection and key names, TTLs and the key id are stored in clear.
+    Each ciphertext is bound to its exact collection and key (AES-GCM associated data:
+    both names as UTF-8 with ``surrogatepass``, the collection length-prefixed): a
+    stored value copied under another key or collection, even one spelt the same in
+    JSON, or altered in any way, fails to decrypt with DeserializationError. So does a
+    value that is not encrypted at all (plaintext where ciphertext is expected), or one
+    encrypted with a key that is not in ``keys``. Collection and key names, TTLs and the
+    key id are stored in clear.
+
+    Values of format 1 (written by builds before 0.1.0, bound to the names' JSON
+    spelling) are still read, except under names holding characters beyond U+FFFF or
+    surrogates, for which that binding was ambiguous; :meth:`reencrypt` moves them to
+    format 2.
 
     A random 96-bit nonce is drawn for each write; rotate to a new key well before
     2**32 writes under one key.
@@ -147,13 +175,24 @@ class EncryptionWrapper(ValueTransformWrapper):
         version, identifier, data = stored[MARKER], stored.get("kid"), stored.get("data")
         if (
             type(version) is not int
-            or version != FORMAT_VERSION
+            or version not in (FORMAT_VERSION, LEGACY_FORMAT_VERSION)
             or type(identifier) is not str
             or type(data) is not str
         ):
             raise DeserializationError(
-                f"stored value for {where} is not a version {FORMAT_VERSION} encrypted value"
+                f"stored value for {where} is not a version {LEGACY_FORMAT_VERSION} or "
+                f"{FORMAT_VERSION} encrypted value"
             )
+        if version == FORMAT_VERSION:
+            associated: bytes | None = _associated_data(collection, key)
+        else:
+            associated = _legacy_associated_data(collection, key)
+            if associated is None:
+                raise DeserializationError(
+                    f"stored value for {where} is in encryption format {LEGACY_FORMAT_VERSION}, "
+                    f"whose binding is ambiguous for names holding characters beyond U+FFFF "
+                    f"or surrogates: it is refused rather than trusted"
+                )
         cipher = self._ciphers.get(identifier)
         if cipher is None:
             raise DeserializationError(
@@ -167,9 +206,7 @@ class EncryptionWrapper(ValueTransformWrapper):
         if len(raw) < _NONCE_BYTES + _TAG_BYTES:
             raise DeserializationError(f"encrypted value for {where} is truncated")
         try:
-            plaintext = cipher.decrypt(
-                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _associated_data(collection, key)
-            )
+            plaintext = cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], associated)
         except self._invalid_tag as exc:
             raise DeserializationError(
                 f"encrypted value for {where} failed authentication: it was altered, or "
@@ -184,10 +221,11 @@ class EncryptionWrapper(ValueTransformWrapper):
         return self.decrypt(collection, key, stored)
 
     async def reencrypt(self, collection: str) -> int:
-        """Re-encrypt with the current key every entry of a collection encrypted with another.
+        """Re-encrypt every entry of a collection not under the current key and format.
 
         Each entry keeps its remaining TTL. Run it after putting a new key first, then
-        drop the old key from ``keys`` once every collection has been re-encrypted.
+        drop the old key from ``keys`` once every collection has been re-encrypted; it
+        also moves format 1 entries to format 2.
 
         Returns:
             How many entries were rewritten.
@@ -199,7 +237,9 @@ class EncryptionWrapper(ValueTransformWrapper):
         rewritten = 0
         for key in await self.store.keys(collection):
             stored, info = await self.store.get_with_ttl(collection, key)
-            if stored is None or stored.get("kid") == self.current_key_id:
+            if stored is None or (
+                stored.get("kid") == self.current_key_id and stored.get(MARKER) == FORMAT_VERSION
+            ):
                 continue
             value = self.decrypt(collection, key, stored)
             ttl: float | None = None

@@ -33,7 +33,7 @@ def dump_value(collection: str, key: str, value: object) -> str:
         ) from exc
 
 
-def load_value(text: str | bytes, collection: str, key: str, source: str) -> Value:
+def load_value(text: str | bytes | bytearray, collection: str, key: str, source: str) -> Value:
     """Return the JSON object in ``text``, which a wrapper decoded from what ``source`` names.
 
     Raises:

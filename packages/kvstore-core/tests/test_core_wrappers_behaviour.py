@@ -71,7 +71,7 @@ def test_ttl_clamp_rejects_inverted_or_empty_bounds() -> None:
     with pytest.raises(ConfigurationError):
         TTLClampWrapper(SimpleStore(), min_ttl=10, max_ttl=5)
     with pytest.raises(ConfigurationError):
-        TTLClampWrapper(SimpleStore(), min_ttl=0, max_ttl=5)
+        TTLClampWrapper(SimpleStore(), min_ttl=-1, max_ttl=5)
 
 
 async def test_passthrough_fills_the_cache_with_the_remaining_ttl() -> None:

@@ -19,12 +19,15 @@ class TTLClampWrapper(BaseWrapper):
 
     Args:
         store: the store to wrap.
-        min_ttl: the shortest TTL written, in seconds or a timedelta (> 0).
-        max_ttl: the longest TTL written (>= min_ttl).
-        missing_ttl: the TTL for writes that give none, or None to leave them without expiry.
+        min_ttl: the shortest TTL written, in seconds or a timedelta (>= 0; 0 sets no
+            lower bound).
+        max_ttl: the longest TTL written (> 0 and >= min_ttl).
+        missing_ttl: the TTL for writes that give none (> 0, clamped into the range), or
+            None to leave them without expiry.
 
     Raises:
-        ConfigurationError: the bounds are not positive, finite and ordered.
+        ConfigurationError: the bounds are not finite, ordered, ``min_ttl`` >= 0 and
+            ``max_ttl`` > 0, or ``missing_ttl`` is not None or > 0.
     """
 
     def __init__(
@@ -36,9 +39,16 @@ class TTLClampWrapper(BaseWrapper):
             normalize_ttl(max_ttl),
             normalize_ttl(missing_ttl),
         )
-        if low is None or high is None or low <= 0 or high < low:
+        if low is None or high is None or low < 0 or high <= 0 or high < low:
             raise ConfigurationError(
-                f"TTLClampWrapper needs 0 < min_ttl <= max_ttl, got {min_ttl!r} and {max_ttl!r}"
+                f"TTLClampWrapper needs 0 <= min_ttl <= max_ttl and max_ttl > 0, got "
+                f"{min_ttl!r} and {max_ttl!r} (min_ttl=0 sets no lower bound)"
+            )
+        if missing is not None and missing <= 0:
+            # It would store every write without a TTL already expired, i.e. drop it.
+            raise ConfigurationError(
+                f"missing_ttl must be None or > 0, got {missing_ttl!r}; write missing_ttl=None "
+                f"to leave writes without a TTL unexpiring"
             )
         self.min_ttl = low
         self.max_ttl = high

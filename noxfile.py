@@ -14,6 +14,8 @@ ROOT = Path(__file__).parent
 PACKAGES = ROOT / "packages"
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 DEFAULT_PYTHON = "3.11"
+BENCHMARK_PYTHONS = ["3.11", "3.13"]
+"""The interpreters benchmark figures are reported on: the default one and the newest."""
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -179,9 +181,10 @@ def demo(session: nox.Session) -> None:
     session.run("python", "examples/quickstart.py")
 
 
-@nox.session(python=DEFAULT_PYTHON)
+@nox.session(python=BENCHMARK_PYTHONS)
 def benchmarks(session: nox.Session) -> None:
-    """Side-by-side benchmarks (not part of CI): `nox -s benchmarks -- --help`."""
+    """Side-by-side benchmarks (not part of CI), on each of BENCHMARK_PYTHONS:
+    `nox -s benchmarks -- redis`, or one Python: `nox -s benchmarks-3.13 -- redis`."""
     session.install(*[str(PACKAGES / f"kvstore-{leaf}") for leaf in _leaves()])
     session.install("-r", "benchmarks/requirements.txt")
     session.run("python", "-m", "benchmarks", *session.posargs, env={"PYTHONPATH": str(ROOT)})

@@ -4,7 +4,8 @@ The raw reference stores the same values as JSON strings (``json.dumps`` on the 
 ``json.loads`` on the way out) under str keys, with the same TTL, and is called from an
 ``async def`` as the store is. It has no batch call: its get_many is a loop of gets and
 its put_many a loop of sets inside one ``Cache.transact()``. Both caches live in fresh
-temporary directories with the same settings (WAL, synchronous=NORMAL, no size limit).
+temporary directories; the raw one is a default ``diskcache.Cache(directory)``, as users create
+it (least-recently-stored eviction, 1 GB size limit), not given the store's settings.
 
 Prints markdown tables: median ops/s (keys/s for batch cases) with the ratio to raw, and
 the keys/s of each DiskStore batch call relative to the same keys written, read or deleted
@@ -40,7 +41,7 @@ class Raw:
     """The reference: a diskcache.Cache holding JSON strings, behind async functions."""
 
     def __init__(self, directory: str) -> None:
-        self.cache = diskcache.Cache(directory, eviction_policy="none")
+        self.cache = diskcache.Cache(directory)
 
     async def get(self, collection: str, key: str) -> dict[str, Any] | None:
         text = self.cache.get(f"{collection}:{key}")

@@ -3,7 +3,8 @@
 The script starts its own ``osmem-server`` (PyPI ``osmem-server``, an in-memory server for
 the Elasticsearch REST API) on a free loopback port, or uses ``--url`` (a real cluster;
 ``--api-key`` if it needs one). Both variants use one client class whose node sends plain
-``application/json`` (osmem rejects the vendor ``compatible-with`` media type).
+``application/json`` (osmem rejects the vendor ``compatible-with`` media type); the raw
+client otherwise has the client's defaults, the store's client the store's request timeout.
 
 The raw reference makes the same requests the store makes: ``get`` by id and reads
 ``_source["value"]``; ``index`` of a document with the same fields (envelope plus the
@@ -35,6 +36,8 @@ COLLECTION = "bench"
 TTL = 300.0
 BATCH = 100
 SINGLY = f"store, {BATCH} single calls"
+STORE_TIMEOUT = 10.0
+"""ElasticsearchStore's default ``request_timeout``, given to the store's client."""
 
 
 class PlainJsonNode(AiohttpHttpNode):
@@ -175,11 +178,13 @@ def build_cases(
 
 
 async def run(url: str, api_key: str | None, ops: int, repetitions: int) -> None:
-    options: dict[str, Any] = {"node_class": PlainJsonNode, "request_timeout": 30}
+    # Only what the server needs: the raw client keeps every other default, as users create
+    # it; the store's client has the store's own request timeout.
+    options: dict[str, Any] = {"node_class": PlainJsonNode}
     if api_key:
         options["api_key"] = api_key
     index = f"kvbench-{int(time.time())}"
-    store_client = AsyncElasticsearch(url, **options)
+    store_client = AsyncElasticsearch(url, request_timeout=STORE_TIMEOUT, **options)
     raw = AsyncElasticsearch(url, **options)
     store = ElasticsearchStore(client=store_client, index=index)
     try:

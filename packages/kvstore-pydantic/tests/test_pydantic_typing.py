@@ -1,4 +1,4 @@
-"""A type checker infers model types from PydanticAdapter: mypy --strict on small programs."""
+"""A type checker infers model types from PydanticAdapter, and through SyncStore: mypy --strict."""
 
 from __future__ import annotations
 
@@ -67,6 +67,66 @@ async def main() -> None:
     print(user.name)
 """
 
+SYNC_INFERRED = """
+from collections.abc import Iterator
+from typing import Any
+
+from typing_extensions import assert_type
+
+from pydantic import BaseModel
+
+from kvstore.core import TTLInfo
+from kvstore.core.stores import SimpleStore
+from kvstore.core.sync import SyncStore, open_sync_store
+from kvstore.core.wrappers import StatisticsWrapper
+from kvstore.pydantic import PydanticAdapter
+
+
+class User(BaseModel):
+    name: str
+
+
+def main() -> None:
+    with SyncStore(StatisticsWrapper(SimpleStore())) as store:
+        assert_type(store, SyncStore[dict[str, Any]])
+        assert_type(store.get("c", "k"), dict[str, Any] | None)
+        assert_type(store.get_many("c", ["k"]), list[dict[str, Any] | None])
+        assert_type(store.ttl("c", "k"), TTLInfo | None)
+        assert_type(store.keys("c", limit=3), list[str])
+        assert_type(store.iter_keys("c"), Iterator[str])
+        assert_type(store.clear_collection("c"), int)
+        store.put("c", "k", {"a": 1}, ttl=1.5)
+
+    users = SyncStore(PydanticAdapter(SimpleStore(), User))
+    assert_type(users, SyncStore[User])
+    assert_type(users.get("users", "1"), User | None)
+    assert_type(users.get_many("users", ["1", "2"]), list[User | None])
+    users.put("users", "1", User(name="Ada"), ttl=1.5)
+    users.put_many("users", {"2": User(name="Grace")})
+
+    plain: SyncStore = open_sync_store("memory://")
+    assert_type(plain.get("c", "k"), dict[str, Any] | None)
+"""
+
+SYNC_REJECTED = """
+from pydantic import BaseModel
+
+from kvstore.core.stores import SimpleStore
+from kvstore.core.sync import SyncStore
+from kvstore.pydantic import PydanticAdapter
+
+
+class User(BaseModel):
+    name: str
+
+
+async def main() -> None:
+    users = SyncStore(PydanticAdapter(SimpleStore(), User))
+    users.put("users", "1", {"name": "Ada"})
+    await users.get("users", "1")
+    SyncStore(SimpleStore()).get("users")
+"""
+
 
 def _mypy(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     program = tmp_path / "program.py"
@@ -98,3 +158,20 @@ def test_mypy_rejects_values_that_are_not_the_model(tmp_path: Path) -> None:
     assert '"put" of "PydanticAdapter" has incompatible type "dict[str, str]"' in errors[0]
     assert 'incompatible type "Address"; expected "User"' in errors[1]
     assert 'Item "None" of "User | None" has no attribute "name"' in errors[2]
+
+
+@pytest.mark.slow
+def test_mypy_sees_the_sync_facade_blocking_and_keeping_model_types(tmp_path: Path) -> None:
+    result = _mypy(tmp_path, SYNC_INFERRED)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_mypy_rejects_wrong_values_and_await_on_the_sync_facade(tmp_path: Path) -> None:
+    result = _mypy(tmp_path, SYNC_REJECTED)
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 3, result.stdout
+    assert 'incompatible type "dict[str, str]"; expected "User"' in errors[0]
+    assert 'Incompatible types in "await"' in errors[1]
+    assert 'Missing positional argument "key"' in errors[2]

@@ -11,6 +11,7 @@ import kvstore.core
 import kvstore.core.adapters
 import kvstore.core.errors
 import kvstore.core.stores
+import kvstore.core.sync
 import kvstore.core.wrappers
 
 
@@ -40,6 +41,7 @@ def test_core_exports() -> None:
 def test_subpackage_exports() -> None:
     assert kvstore.core.stores.__all__ == ["NullStore", "SimpleStore"]
     assert kvstore.core.adapters.__all__ == ["SingleCollectionAdapter"]
+    assert kvstore.core.sync.__all__ == ["Operations", "SyncStore", "open_sync_store"]
     for name in [
         "PassthroughCacheWrapper",
         "PrefixCollectionWrapper",
@@ -53,7 +55,13 @@ def test_subpackage_exports() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["kvstore.core", "kvstore.core.wrappers", "kvstore.core.adapters", "kvstore.core.stores"],
+    [
+        "kvstore.core",
+        "kvstore.core.wrappers",
+        "kvstore.core.adapters",
+        "kvstore.core.stores",
+        "kvstore.core.sync",
+    ],
 )
 def test_every_exported_name_exists_and_all_is_sorted(module: str) -> None:
     loaded = importlib.import_module(module)

@@ -17,10 +17,11 @@ class SimpleStore(BaseKVStore):
     by ``cull()`` or when their key is touched.
 
     Args:
-        max_entries: the most entries held at once, or None for no bound.
+        max_entries: the most entries held at once (1000 by default, as in
+            kv-store-adapter 0.1), or None for no bound.
     """
 
-    def __init__(self, max_entries: int | None = 10_000) -> None:
+    def __init__(self, max_entries: int | None = 1000) -> None:
         if max_entries is not None and (type(max_entries) is not int or max_entries < 1):
             raise ConfigurationError(
                 f"max_entries must be None or an int >= 1, got {max_entries!r}"

@@ -16,9 +16,17 @@ Every error a store raises derives from :class:`KVStoreError`::
 Backends catch driver exceptions at their boundary and raise one of these with
 ``raise ... from exc``, so the driver's exception stays chained. Messages name the
 collection and key involved and never contain a password or API key.
+
+Code written for kv-store-adapter 0.1 imports its error names from here too:
+``KVStoreAdapterError`` is :class:`KVStoreError`, and ``SetupError``, ``StoreConnectionError``,
+``SerializationError``, ``DeserializationError`` and ``ConfigurationError`` keep their names.
+Its two names without a counterpart, ``KVStoreAdapterOperationError`` and ``UnknownError``,
+raise ImportError saying what to catch instead (see docs/migrating.md).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 __all__ = [
     "ConfigurationError",
@@ -72,3 +80,31 @@ class ReadOnlyError(KVStoreError):
 
 class ValueTooLargeError(KVStoreError):
     """A value is larger than a configured limit; nothing was written."""
+
+
+KVStoreAdapterError = KVStoreError
+"""kv-store-adapter 0.1's name for :class:`KVStoreError`."""
+
+_WITHOUT_COUNTERPART = {
+    "KVStoreAdapterOperationError": (
+        "it was the base of SerializationError and DeserializationError only; catch "
+        "(SerializationError, DeserializationError)"
+    ),
+    "UnknownError": (
+        "kvstore raises no such error (a driver's errors become StoreConnectionError or "
+        "another KVStoreError); catch KVStoreError"
+    ),
+}
+
+if not TYPE_CHECKING:  # type checkers keep reporting unknown names as errors
+
+    def __getattr__(name: str) -> object:
+        hint = _WITHOUT_COUNTERPART.get(name)
+        if hint is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        # ImportError rather than AttributeError: ``from ... import`` replaces the latter
+        # with its own message, and this one says what to write instead.
+        raise ImportError(
+            f"{name} is a kv-store-adapter 0.1 error with no kvstore counterpart: {hint}",
+            name=name,
+        )

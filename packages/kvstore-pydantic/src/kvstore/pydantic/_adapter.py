@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticSerializationError, to_json
@@ -37,15 +38,48 @@ class PydanticAdapter(Generic[ModelT]):
         invalid_as_miss: when True, stored data that fails validation reads as a miss
             (``None``) instead of raising ``DeserializationError``; off by default, so
             a schema change never silently hides data.
+        store_protocol: kv-store-adapter 0.1's name for ``store``: accepted, with a
+            DeprecationWarning saying to write ``store=``.
+
+    Raises:
+        TypeError: ``pydantic_model`` is not a BaseModel subclass, or the store is given
+            twice or not at all.
     """
+
+    @overload
+    def __init__(
+        self, store: KVStoreProtocol, pydantic_model: type[ModelT], *, invalid_as_miss: bool = False
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        *,
+        store_protocol: KVStoreProtocol,
+        pydantic_model: type[ModelT],
+        invalid_as_miss: bool = False,
+    ) -> None: ...
 
     def __init__(
         self,
-        store: KVStoreProtocol,
-        pydantic_model: type[ModelT],
+        store: KVStoreProtocol | None = None,
+        pydantic_model: type[ModelT] | None = None,
         *,
         invalid_as_miss: bool = False,
+        store_protocol: KVStoreProtocol | None = None,
     ) -> None:
+        if store_protocol is not None:
+            if store is not None:
+                raise TypeError("give PydanticAdapter store= or store_protocol=, not both")
+            warnings.warn(
+                "PydanticAdapter(store_protocol=...) is kv-store-adapter 0.1's spelling; "
+                "write PydanticAdapter(store=...) or pass the store first",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            store = store_protocol
+        if store is None:
+            raise TypeError("PydanticAdapter needs a store: PydanticAdapter(store, Model)")
         if not (isinstance(pydantic_model, type) and issubclass(pydantic_model, BaseModel)):
             raise TypeError(
                 f"pydantic_model must be a pydantic.BaseModel subclass, got {pydantic_model!r}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -31,7 +32,7 @@ LOOKALIKES = [
 ]
 
 
-def legacy_ciphertext(collection: str, key: str, value: dict[str, object]) -> dict[str, object]:
+def legacy_ciphertext(collection: str, key: str, value: dict[str, Any]) -> dict[str, Any]:
     """Return ``value`` as the previous format (1) stored it: bound to the names' JSON."""
     nonce = os.urandom(12)
     associated = json.dumps(["kvstore-encrypted", 1, collection, key]).encode()

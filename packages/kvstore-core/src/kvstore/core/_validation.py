@@ -77,7 +77,8 @@ def normalize_ttl(ttl: object) -> float | None:
     """Return the TTL in seconds as a float, or None for no expiry.
 
     Raises:
-        InvalidTTLError: for bools, NaN, infinities and anything not a real number or timedelta.
+        InvalidTTLError: for bools, NaN, infinities, ints beyond a float's range and anything
+            not a real number or timedelta.
     """
     if ttl is None:
         return None
@@ -87,12 +88,14 @@ def normalize_ttl(ttl: object) -> float | None:
             return ttl
         seconds = ttl
     elif type(ttl) is int:
-        seconds = float(ttl)
+        seconds = _int_seconds(ttl)
     elif isinstance(ttl, bool):
         raise InvalidTTLError(f"ttl must be seconds or a timedelta, not a bool ({ttl!r})")
     elif isinstance(ttl, timedelta):
         seconds = ttl.total_seconds()
-    elif isinstance(ttl, (int, float)):
+    elif isinstance(ttl, int):
+        seconds = _int_seconds(ttl)
+    elif isinstance(ttl, float):
         seconds = float(ttl)
     else:
         raise InvalidTTLError(
@@ -101,3 +104,13 @@ def normalize_ttl(ttl: object) -> float | None:
     if not math.isfinite(seconds):
         raise InvalidTTLError(f"ttl must be finite, got {ttl!r}")
     return seconds
+
+
+def _int_seconds(ttl: int) -> float:
+    """Return an int TTL as float seconds; one beyond a float's range is not a finite TTL."""
+    try:
+        return float(ttl)
+    except OverflowError:
+        raise InvalidTTLError(
+            f"ttl must be finite, got an int of {ttl.bit_length()} bits (beyond a float)"
+        ) from None

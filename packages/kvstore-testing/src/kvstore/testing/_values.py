@@ -78,6 +78,8 @@ INVALID_TTLS: dict[str, Any] = {
     "list": [1],
     "object": object(),
     "nan_timedelta_like": Decimal("NaN"),
+    "int_beyond_float": 10**400,
+    "negative_int_beyond_float": -(10**400),
 }
 
 VALID_TTLS: dict[str, Any] = {

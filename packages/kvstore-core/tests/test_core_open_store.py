@@ -8,7 +8,6 @@ import sys
 import pytest
 
 from kvstore.core import open_store, registered_schemes
-from kvstore.core._registry import redact_url
 from kvstore.core.errors import ConfigurationError
 from kvstore.core.stores import NullStore, SimpleStore
 
@@ -54,12 +53,6 @@ def test_bad_options_raise_configuration_error_without_the_password() -> None:
     with pytest.raises(ConfigurationError) as raised:
         open_store("simple://user:s3cret@host", colour="blue")
     assert "s3cret" not in str(raised.value)
-
-
-def test_redact_url() -> None:
-    assert redact_url("redis://user:pw@host:6379/0") == "redis://user:***@host:6379/0"
-    assert redact_url("redis://:pw@[::1]:6379") == "redis://:***@[::1]:6379"
-    assert redact_url("memory://") == "memory://"
 
 
 def test_opening_a_core_store_imports_no_backend_code() -> None:

@@ -21,6 +21,7 @@ def test_core_exports() -> None:
         "BaseKVStore",
         "ConfigurationError",
         "DeserializationError",
+        "DriverBoundary",
         "InvalidKeyError",
         "InvalidTTLError",
         "KVStoreError",
@@ -34,6 +35,7 @@ def test_core_exports() -> None:
         "TTLInfo",
         "ValueTooLargeError",
         "open_store",
+        "redact",
         "registered_schemes",
     ]
 

@@ -1,9 +1,12 @@
-"""kvstore-core: the protocol, the base store, TTL metadata, errors and the built-in stores."""
+"""kvstore-core: the protocol, the base store, TTL metadata, errors, the driver boundary and the
+built-in stores."""
 
 from ._base import BaseKVStore as BaseKVStore
 from ._base import Payload as Payload
 from ._base import Record as Record
+from ._boundary import DriverBoundary as DriverBoundary
 from ._protocol import KVStoreProtocol as KVStoreProtocol
+from ._redaction import redact as redact
 from ._registry import open_store as open_store
 from ._registry import registered_schemes as registered_schemes
 from ._ttl_info import TTLInfo as TTLInfo
@@ -44,6 +47,7 @@ __all__ = [
     "BaseKVStore",
     "ConfigurationError",
     "DeserializationError",
+    "DriverBoundary",
     "InvalidKeyError",
     "InvalidTTLError",
     "KVStoreError",
@@ -57,5 +61,6 @@ __all__ = [
     "TTLInfo",
     "ValueTooLargeError",
     "open_store",
+    "redact",
     "registered_schemes",
 ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from ._base import BaseKVStore
+from ._redaction import redact, secrets_in
 from .errors import ConfigurationError
 
 ENTRY_POINT_GROUP = "kvstore.stores"
@@ -27,22 +27,6 @@ FIRST_PARTY_SCHEMES = {
     "elasticsearch+https": "kvstore-elasticsearch",
 }
 """Which distribution to install for each scheme this repository's backends register."""
-
-
-def redact_url(url: str) -> str:
-    """Return ``url`` with any password replaced by ``***``, for messages and reprs."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparsable URL>"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port is not None else ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
 
 
 def _entry_point(scheme: str) -> EntryPoint | None:
@@ -69,7 +53,8 @@ def open_store(url: str, **options: Any) -> BaseKVStore:
             message names the distribution to install), or the backend rejects the options.
     """
     if not isinstance(url, str) or "://" not in url:
-        raise ConfigurationError(f"expected a store URL such as 'memory://', got {url!r}")
+        shown = redact(url) if isinstance(url, str) else repr(url)
+        raise ConfigurationError(f"expected a store URL such as 'memory://', got {shown!r}")
     scheme = url.split("://", 1)[0].lower()
     entry_point = _entry_point(scheme)
     if entry_point is None:
@@ -80,15 +65,24 @@ def open_store(url: str, **options: Any) -> BaseKVStore:
             else f"install the distribution that provides it (by convention kvstore-{scheme})"
         )
         raise ConfigurationError(
-            f"no installed kvstore backend handles {scheme}:// URLs; {hint}. "
-            f"Installed schemes: {', '.join(registered_schemes()) or 'none'}"
+            redact(
+                f"no installed kvstore backend handles {scheme}:// URLs; {hint}. "
+                f"Installed schemes: {', '.join(registered_schemes()) or 'none'}"
+            )
         )
     factory: StoreFactory = entry_point.load()
     try:
         return factory(url, **options)
-    except ConfigurationError:
-        raise
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"cannot open {redact_url(url)} with options {sorted(options)}: {exc}"
-        ) from exc
+    except (ConfigurationError, TypeError, ValueError) as exc:
+        detail = str(exc)
+        secrets = secrets_in(url)
+        leaks = redact(detail, secrets) != detail
+        if isinstance(exc, ConfigurationError) and not leaks:
+            raise
+        message = (
+            detail
+            if isinstance(exc, ConfigurationError)
+            else f"cannot open {url} with options {sorted(options)}: {detail}"
+        )
+        # An original whose message holds a secret is not chained: a traceback would print it.
+        raise ConfigurationError(redact(message, secrets)) from (None if leaks else exc)

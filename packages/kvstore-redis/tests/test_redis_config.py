@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import traceback
+
 import pytest
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.connection import SSLConnection, UnixDomainSocketConnection
 
+from kvstore.core import open_store, redact
 from kvstore.core.errors import ConfigurationError
 from kvstore.redis import RedisStore
-from kvstore.redis._config import redact_url
 
 SECRET = "s3cr3t-Pa55"
 
@@ -29,8 +31,8 @@ SECRET = "s3cr3t-Pa55"
         (f"redis://u:{SECRET}@h:notaport", "redis://u:***@h:notaport"),
     ],
 )
-def test_redact_url(url: str, expected: str) -> None:
-    assert redact_url(url) == expected
+def test_redis_urls_are_redacted(url: str, expected: str) -> None:
+    assert redact(url) == expected
 
 
 async def test_url_with_password() -> None:
@@ -121,8 +123,31 @@ def test_bad_options_raise_configuration_error(options: dict[str, object]) -> No
         RedisStore(**options)  # type: ignore[arg-type]
 
 
-def test_bad_scheme_message_hides_the_password() -> None:
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://u:{SECRET}@h:1",
+        f"redis:/app:{SECRET}@host:6379/0",
+        f"redis//app:{SECRET}@host:6379/0",
+        f"app:{SECRET}@host:6379/0",
+    ],
+)
+def test_bad_scheme_message_hides_the_password(url: str) -> None:
     with pytest.raises(ConfigurationError) as caught:
-        RedisStore(f"http://u:{SECRET}@h:1")
+        RedisStore(url)
     assert SECRET not in str(caught.value)
     assert "redis+cluster" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"redis://h:1/0?password={SECRET}&socket_timeout=soon",
+        f"redis://app:{SECRET}@h:1/0?retries=many",
+        f"redis:/app:{SECRET}@h:1/0",
+    ],
+)
+def test_open_store_errors_hide_the_password(url: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        open_store(url)
+    assert SECRET not in "".join(traceback.format_exception(caught.value))

@@ -62,6 +62,45 @@ async def silent_port() -> AsyncIterator[int]:
     server.close()
 
 
+@pytest.fixture
+async def garbling_port() -> AsyncIterator[int]:
+    """A loopback server answering OK to every command but GET, whose reply is malformed.
+
+    redis-py's parser fails on it with a bare ValueError, not one of redis-py's errors.
+    """
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        buffered = b""
+        while data := await reader.read(65536):
+            buffered += data
+            # Each command is a RESP array of bulk strings: *<n>, then $<len> and the bytes.
+            while (command := _take_command(buffered)) is not None:
+                name, buffered = command
+                writer.write(b"$not-a-length\r\n" if name.upper() == b"GET" else b"+OK\r\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    yield server.sockets[0].getsockname()[1]
+    server.close()
+
+
+def _take_command(buffered: bytes) -> tuple[bytes, bytes] | None:
+    """The first command's name and the bytes after it, or None if it is incomplete."""
+    head, found, rest = buffered.partition(b"\r\n")
+    if not found:
+        return None
+    parts = []
+    for _ in range(int(head[1:])):
+        length, found, rest = rest.partition(b"\r\n")
+        size = int(length[1:]) if found else -1
+        if size < 0 or len(rest) < size + 2:
+            return None
+        parts.append(rest[:size])
+        rest = rest[size + 2 :]
+    return parts[0], rest
+
+
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 async def test_refused_connection_raises_store_connection_error(
     operation: str, caplog: pytest.LogCaptureFixture
@@ -96,6 +135,25 @@ async def test_hung_server_times_out_within_the_configured_bound(silent_port: in
         # Two attempts (retries=1) of at most socket_timeout each, plus a short backoff.
         assert time.monotonic() - start < 2 * 0.3 + 1.0, operation
         assert SECRET not in str(caught.value)
+    await store.close()
+
+
+async def test_an_exception_of_any_type_from_inside_redis_py_is_a_store_error(
+    garbling_port: int,
+) -> None:
+    store = RedisStore(f"redis://:{SECRET}@127.0.0.1:{garbling_port}/0")
+    with pytest.raises(StoreConnectionError) as caught:
+        await store.get("users", "ada")
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert str(caught.value).startswith("Redis get failed for collection 'users' key 'ada': ")
+    await store.put("users", "ada", {"v": 1})
+    await store.close()
+
+
+async def test_cancellation_is_not_turned_into_a_store_error(silent_port: int) -> None:
+    store = RedisStore(f"redis://127.0.0.1:{silent_port}/0", socket_timeout=5)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(store.get("users", "ada"), 0.2)
     await store.close()
 
 

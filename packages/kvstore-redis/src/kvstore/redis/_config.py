@@ -1,17 +1,15 @@
-"""Connection settings of a RedisStore: URL schemes, option checks and secret redaction."""
+"""Connection settings of a RedisStore: URL schemes and option checks."""
 
 from __future__ import annotations
 
 import math
-from urllib.parse import urlsplit
 
+from kvstore.core import redact
 from kvstore.core.errors import ConfigurationError
 
 STANDALONE_SCHEMES = frozenset({"redis", "rediss", "unix"})
 CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
 """Cluster URL scheme -> the scheme redis-py's RedisCluster.from_url understands."""
-
-_SECRET_QUERY_WORDS = ("pass", "secret", "token", "credential")
 
 
 def url_scheme(url: str) -> str:
@@ -26,7 +24,7 @@ def url_scheme(url: str) -> str:
     if scheme not in STANDALONE_SCHEMES and scheme not in CLUSTER_SCHEMES:
         known = ", ".join(sorted([*STANDALONE_SCHEMES, *CLUSTER_SCHEMES]))
         raise ConfigurationError(
-            f"RedisStore cannot open {redact_url(url)!r}: the scheme must be one of {known}"
+            f"RedisStore cannot open {redact(url)!r}: the scheme must be one of {known}"
         )
     return scheme
 
@@ -34,30 +32,6 @@ def url_scheme(url: str) -> str:
 def cluster_base_url(url: str, scheme: str) -> str:
     """Return a cluster URL rewritten with the scheme redis-py expects (redis or rediss)."""
     return CLUSTER_SCHEMES[scheme] + url[len(scheme) :]
-
-
-def redact_url(url: str) -> str:
-    """Return ``url`` with its password, and query values that look like secrets, as ``***``."""
-    scheme, separator, _ = url.partition("://")
-    if not separator:
-        return "***" if "@" in url else url
-    try:
-        parts = urlsplit(url)
-        netloc, path, query = parts.netloc, parts.path, parts.query
-    except ValueError:
-        return f"{scheme}://***"
-    if "@" in netloc:
-        userinfo, _, hostinfo = netloc.rpartition("@")
-        user, has_password, _ = userinfo.partition(":")
-        netloc = f"{user}:***@{hostinfo}" if has_password else f"{user}@{hostinfo}"
-    if query:
-        fields = []
-        for field in query.split("&"):
-            name, equals, _ = field.partition("=")
-            secret = any(word in name.lower() for word in _SECRET_QUERY_WORDS)
-            fields.append(f"{name}{equals}***" if secret and equals else field)
-        query = "&".join(fields)
-    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
 
 def check_positive_number(name: str, value: object) -> float:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 from redis.asyncio import ConnectionPool, Redis, RedisCluster
 from redis.asyncio.retry import Retry
@@ -19,15 +19,19 @@ from redis.exceptions import (
     ResponseError,
 )
 
-from kvstore.core import BaseKVStore, Payload
-from kvstore.core.errors import ConfigurationError, DeserializationError, StoreConnectionError
+from kvstore.core import BaseKVStore, DriverBoundary, Payload, redact
+from kvstore.core.errors import (
+    ConfigurationError,
+    DeserializationError,
+    KVStoreError,
+    StoreConnectionError,
+)
 
 from ._config import (
     CLUSTER_SCHEMES,
     check_int,
     check_positive_number,
     cluster_base_url,
-    redact_url,
     url_scheme,
 )
 from ._layout import as_text, collection_prefix, decode_name, encode_name, glob_pattern
@@ -35,7 +39,8 @@ from ._layout import as_text, collection_prefix, decode_name, encode_name, glob_
 DEFAULT_PREFIX = "kvstore:"
 
 _DRIVER_ERRORS = (RedisError, RedisClusterException, OSError, asyncio.TimeoutError)
-"""What redis-py raises when a server cannot be reached, refuses a command or times out."""
+"""What redis-py raises when a server cannot be reached, refuses a command or times out
+(closing the store ignores them; any other call maps every exception at its boundary)."""
 
 SET_MANY_SCRIPT = """\
 local px = ARGV[1]
@@ -111,7 +116,7 @@ class RedisStore(BaseKVStore):
         check_int("max_connections", max_connections, 1)
         self._scan_count = check_int("scan_count", scan_count, 1)
         self._prefix = prefix
-        self._secrets: list[str] = []
+        self._boundary = DriverBoundary("Redis", classify=_classify)
         options: dict[str, Any] = {
             "socket_timeout": timeout,
             "socket_connect_timeout": connect_timeout,
@@ -134,7 +139,7 @@ class RedisStore(BaseKVStore):
             self._where = f"client={_describe_client(client)}"
         elif url is not None:
             scheme = url_scheme(url)
-            self._where = f"url={redact_url(url)!r}"
+            self._where = f"url={redact(url)!r}"
             self._client = self._open_url(url, scheme, options)
             self._owns_client = True
         else:
@@ -144,7 +149,7 @@ class RedisStore(BaseKVStore):
             check_int("port", port, 0)
             check_int("db", db, 0)
             if password is not None:
-                self._secrets.append(password)
+                self._boundary.add_secrets([password])
             pool = ConnectionPool(
                 host=host, port=port, db=db, username=username, password=password, **options
             )
@@ -153,7 +158,7 @@ class RedisStore(BaseKVStore):
             self._where = f"host={host!r}, port={port!r}, db={db!r}"
         self._cluster_client = self._client if isinstance(self._client, RedisCluster) else None
         self._cluster = self._cluster_client is not None
-        self._secrets.extend(_client_secrets(self._client))
+        self._boundary.add_secrets(_client_secrets(self._client))
         # redis-py refuses a command outright once a pool is exhausted, and its blocking
         # pool lets late callers overtake waiting ones (a waiter can starve past its
         # timeout under load); a FIFO semaphore sized to the pool queues callers fairly.
@@ -171,8 +176,9 @@ class RedisStore(BaseKVStore):
                 return RedisCluster.from_url(cluster_base_url(url, scheme), **options)
             pool = ConnectionPool.from_url(url, **options)
         except (ValueError, TypeError, RedisError, RedisClusterException) as exc:
+            # Not chained: redis-py's message may quote the URL with its password.
             raise ConfigurationError(
-                f"RedisStore cannot open {redact_url(url)!r}: {self._redact(str(exc))}"
+                self._boundary.redact(f"RedisStore cannot open {url!r}: {exc}")
             ) from None
         return Redis.from_pool(pool)
 
@@ -181,13 +187,11 @@ class RedisStore(BaseKVStore):
     async def _read(self, collection: str, key: str) -> bytes | str | None:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
-        try:
+        with self._boundary("get", collection, key):
             async with self._gate:
                 payload: bytes | str | None = await self._client.execute_command(
                     "GET", encode_name(self._prefix, collection, key)
                 )
-        except _DRIVER_ERRORS as exc:
-            self._fail(exc, "get", collection, key)
         return payload
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
@@ -195,7 +199,7 @@ class RedisStore(BaseKVStore):
             self._bind_loop()
         prefix = self._prefix
         names = [encode_name(prefix, collection, key) for key in keys]
-        try:
+        with self._boundary("get_many", collection, keys):
             async with self._gate:
                 if not self._cluster:
                     payloads: list[Payload | None] = await self._client.execute_command(
@@ -206,21 +210,17 @@ class RedisStore(BaseKVStore):
                 for name in names:
                     pipe.execute_command("GET", name)
                 return await pipe.execute()
-        except _DRIVER_ERRORS as exc:
-            self._fail(exc, "get_many", collection, keys)
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
         name = encode_name(self._prefix, collection, key)
-        try:
+        with self._boundary("put", collection, key):
             async with self._gate:
                 if ttl is None:
                     await self._client.execute_command("SET", name, payload)
                 else:
                     await self._client.execute_command("SET", name, payload, "PX", _millis(ttl))
-        except _DRIVER_ERRORS as exc:
-            self._fail(exc, "put", collection, key)
 
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
@@ -228,7 +228,7 @@ class RedisStore(BaseKVStore):
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
         prefix = self._prefix
-        try:
+        with self._boundary("put_many", collection, [key for key, _ in entries]):
             async with self._gate:
                 if ttl is None and not self._cluster:
                     arguments: list[bytes | str] = []
@@ -252,29 +252,23 @@ class RedisStore(BaseKVStore):
                             "SET", encode_name(prefix, collection, key), payload, "PX", millis
                         )
                 await pipe.execute()
-        except _DRIVER_ERRORS as exc:
-            self._fail(exc, "put_many", collection, [key for key, _ in entries])
 
     async def _remove(self, collection: str, key: str) -> bool:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
-        try:
+        with self._boundary("delete", collection, key):
             async with self._gate:
                 removed = await self._client.execute_command(
                     "UNLINK", encode_name(self._prefix, collection, key)
                 )
-        except _DRIVER_ERRORS as exc:
-            self._fail(exc, "delete", collection, key)
         return bool(removed)
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
         prefix = self._prefix
-        try:
+        with self._boundary("delete_many", collection, keys):
             return await self._unlink([encode_name(prefix, collection, key) for key in keys])
-        except _DRIVER_ERRORS as exc:
-            self._fail(exc, "delete_many", collection, keys)
 
     async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
         literal = collection_prefix(self._prefix, collection)
@@ -297,10 +291,8 @@ class RedisStore(BaseKVStore):
         removed = 0
         pattern = glob_pattern(collection_prefix(self._prefix, collection))
         async for page in self._scan_names(pattern, "clear_collection", collection):
-            try:
+            with self._boundary("clear_collection", collection):
                 removed += await self._unlink(page)
-            except _DRIVER_ERRORS as exc:
-                self._fail(exc, "clear_collection", collection, None)
         return removed
 
     async def _close(self) -> None:
@@ -375,16 +367,14 @@ class RedisStore(BaseKVStore):
         nodes: list[Any] = [None]
         cluster = self._cluster_client
         if cluster is not None:
-            try:
+            with self._boundary(operation, collection):
                 # The node list is known only once the client has discovered the cluster.
                 await cluster.initialize()
-            except _DRIVER_ERRORS as exc:
-                self._fail(exc, operation, collection, None)
             nodes = list(cluster.get_primaries())
         for node in nodes:
             cursor: int | bytes | str = 0
             while True:
-                try:
+                with self._boundary(operation, collection):
                     async with self._gate:
                         if node is None:
                             reply = await self._client.execute_command(
@@ -400,8 +390,6 @@ class RedisStore(BaseKVStore):
                                 self._scan_count,
                                 target_nodes=node,
                             )
-                except _DRIVER_ERRORS as exc:
-                    self._fail(exc, operation, collection, None)
                 cursor, names = _scan_reply(reply)
                 # SCAN may return a key twice (while Redis rehashes); report it once.
                 page = [name for name in names if name not in seen]
@@ -432,32 +420,6 @@ class RedisStore(BaseKVStore):
         self._loop = loop
         self._gate = asyncio.Semaphore(self._gate_size)
 
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def _fail(
-        self, exc: BaseException, operation: str, collection: str | None, keys: object
-    ) -> NoReturn:
-        """Raise the kvstore error for a driver exception, chained, naming collection and key."""
-        if isinstance(keys, list):
-            shown = ", ".join(repr(key) for key in keys[:3]) + (", ..." if len(keys) > 3 else "")
-            where = f"collection {collection!r} keys [{shown}] ({len(keys)} keys)"
-        elif keys is not None:
-            where = f"collection {collection!r} key {keys!r}"
-        elif collection is not None:
-            where = f"collection {collection!r}"
-        else:
-            where = "all collections"
-        detail = self._redact(f"{type(exc).__name__}: {exc}")
-        if isinstance(exc, ResponseError) and str(exc).startswith("WRONGTYPE"):
-            raise DeserializationError(
-                f"stored data for {where} is not a Redis string, so not a kvstore envelope "
-                f"({detail})"
-            ) from exc
-        raise StoreConnectionError(f"Redis {operation} failed for {where}: {detail}") from exc
-
     def __repr__(self) -> str:
         kind = "cluster, " if self._cluster else ""
         return f"RedisStore({kind}{self._where}, prefix={self._prefix!r})"
@@ -473,6 +435,13 @@ def _millis(ttl: float) -> int:
     if ttl >= _MAX_MILLIS / 1000:
         return _MAX_MILLIS
     return max(1, int(ttl * 1000))
+
+
+def _classify(exc: Exception, detail: str) -> tuple[type[KVStoreError], str]:
+    """The kvstore error for a redis-py failure: a key of another Redis type is unreadable data."""
+    if isinstance(exc, ResponseError) and str(exc).startswith("WRONGTYPE"):
+        return DeserializationError, f"the stored data is not a Redis string ({detail})"
+    return StoreConnectionError, detail
 
 
 def _refuses_scripts(exc: ResponseError) -> bool:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from kvstore.core import redact
 from kvstore.core.errors import ConfigurationError
 
-from ._config import redact_url
 from ._store import RedisStore
 
 STORE_QUERY_OPTIONS: dict[str, Callable[[str], Any]] = {
@@ -44,7 +44,7 @@ def open_redis_store(url: str, **options: Any) -> RedisStore:
             options[name] = convert(raw)
         except ValueError as exc:
             raise ConfigurationError(
-                f"{name}={raw!r} in {redact_url(url)} is not a valid {convert.__name__}"
+                redact(f"{name}={raw!r} in {url} is not a valid {convert.__name__}")
             ) from exc
     store_url = urlunsplit(parts._replace(query=urlencode(passed_on)))
     return RedisStore(url=store_url, **options)

@@ -173,12 +173,21 @@ async def test_error_messages_name_collection_and_key(tmp_path: Path) -> None:
     locker = sqlite3.connect(tmp_path / "cache.db", isolation_level=None)
     locker.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(StoreConnectionError, match="collection 'users' key 'ada'"):
+        with pytest.raises(StoreConnectionError) as caught:
             await store.put("users", "ada", {"v": 1})
+        assert str(caught.value) == (
+            f"DiskStore at {str(tmp_path)!r} put failed for collection 'users' key 'ada': "
+            "the database stayed locked for more than 0.1 s"
+        )
         with pytest.raises(
-            StoreConnectionError, match=r"write collection 'users' key 'a' \(and 2 more keys\)"
+            StoreConnectionError,
+            match=r" put_many failed for collection 'users' keys \['a', 'b', 'c'\] and 1 more: ",
         ):
-            await store.put_many("users", {"a": {}, "b": {}, "c": {}})
+            await store.put_many("users", {"a": {}, "b": {}, "c": {}, "d": {}})
+        with pytest.raises(
+            StoreConnectionError, match=r" delete_many failed for collection 'users' keys \['a'\]: "
+        ):
+            await store.delete_many("users", ["a"])
     finally:
         locker.execute("ROLLBACK")
         locker.close()

@@ -14,17 +14,19 @@ from threading import get_ident
 from typing import Any, TypeVar
 
 import diskcache
-from diskcache.core import EVICTION_POLICY, MODE_BINARY, MODE_RAW, MODE_TEXT
 
-from kvstore.core import BaseKVStore, Payload
+from kvstore.core import BaseKVStore, DriverBoundary, Payload
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
+    KVStoreError,
     SetupError,
     StoreConnectionError,
 )
 
+from . import _diskcache_internals as internals
 from ._disk import NoPickleDisk
+from ._diskcache_internals import MODE_BINARY, MODE_RAW, MODE_TEXT
 from ._layout import (
     NAMESPACE,
     NAMESPACE_END,
@@ -39,7 +41,7 @@ _Row = tuple[int, "str | None", object]
 """A row's diskcache mode, value file name (or None) and inline value."""
 
 _DRIVER_ERRORS = (sqlite3.Error, OSError, diskcache.Timeout)
-"""What diskcache and sqlite3 raise: wrapped in StoreConnectionError at the boundary."""
+"""What diskcache and sqlite3 raise when a cache cannot be opened or closed."""
 
 INLINE_READS = 128
 """get_many of at most this many distinct keys runs on the event loop; larger ones in a thread.
@@ -65,17 +67,6 @@ _READ_ATTEMPTS = 3
 _PREFIX_CACHE = 1_024
 """Encoded collection prefixes remembered; the cache is emptied when it grows past this."""
 _LIVE = "(expire_time IS NULL OR expire_time > ?)"
-_UPSERT = (
-    "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag,"
-    " size, mode, filename, value) VALUES (?, 1, ?, ?, ?, 0, NULL, ?, ?, ?, ?)"
-    " ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time,"
-    " expire_time = excluded.expire_time, access_time = excluded.access_time,"
-    " access_count = 0, tag = NULL, size = excluded.size, mode = excluded.mode,"
-    " filename = excluded.filename, value = excluded.value"
-)
-"""Writes one row of a batch the way ``Cache.set`` does (same columns, same reset)."""
-_UPSERT_UNLESS_FILE = f"{_UPSERT} WHERE Cache.filename IS NULL"
-"""The same, except over a row whose old value is in a file (its name is needed first)."""
 _SELECT_FOR_DELETE = "SELECT rowid, expire_time, filename FROM Cache WHERE key = ? AND raw = 1"
 _SELECT_ONE = (
     f"SELECT rowid, mode, filename, value FROM Cache WHERE key = ? AND raw = 1 AND {_LIVE}"
@@ -147,7 +138,10 @@ class DiskStore(BaseKVStore):
         self._size_limit = size_limit
         self._directory: str = self._cache.directory
         self._file_threshold: int = self._cache.disk.min_file_size
-        self._touches: bool = EVICTION_POLICY[self._cache.eviction_policy]["get"] is not None
+        self._touches = internals.touch_statement(self._cache) is not None
+        self._boundary = DriverBoundary(
+            f"DiskStore at {self._directory!r}", classify=self._classify
+        )
         self._prefixes: dict[str, bytes] = {}
         self._executor: ThreadPoolExecutor | None = None
         self._offloaded = 0
@@ -182,30 +176,11 @@ class DiskStore(BaseKVStore):
         if self._closed:
             raise StoreConnectionError(f"{self!r} is closed")
 
-    def _failure(
-        self,
-        action: str,
-        exc: BaseException,
-        collection: str | None = None,
-        key: str | None = None,
-        others: int = 0,
-    ) -> StoreConnectionError:
-        """Return the error raised when diskcache or SQLite fails during ``action``.
-
-        ``others`` counts the keys of a batch beyond ``key``, its first.
-        """
-        where = "" if collection is None else f" collection {collection!r}"
-        if key is not None:
-            where += f" key {key!r}"
-        if others:
-            where += f" (and {others} more keys)"
+    def _classify(self, exc: Exception, detail: str) -> tuple[type[KVStoreError], str]:
+        """Describe a diskcache or SQLite failure (see DriverBoundary)."""
         if isinstance(exc, diskcache.Timeout):
-            cause = f"the database stayed locked for more than {self._cache.timeout} s"
-        else:
-            cause = f"{type(exc).__name__}: {exc}"
-        return StoreConnectionError(
-            f"DiskStore at {self._directory!r} could not {action}{where}: {cause}"
-        )
+            detail = f"the database stayed locked for more than {self._cache.timeout} s"
+        return StoreConnectionError, detail
 
     def _write_inline(self) -> bool:
         """True if a write may run on the calling thread, now.
@@ -248,22 +223,21 @@ class DiskStore(BaseKVStore):
                 return value
         elif mode in (MODE_TEXT, MODE_BINARY):
             path = os.path.join(self._directory, filename)
-            try:
-                if mode == MODE_TEXT:
-                    with open(path, encoding="utf-8") as reader:
+            with self._boundary("get", collection, key):
+                try:
+                    if mode == MODE_TEXT:
+                        with open(path, encoding="utf-8") as reader:
+                            return reader.read()
+                    with open(path, "rb") as reader:
                         return reader.read()
-                with open(path, "rb") as reader:
-                    return reader.read()
-            except FileNotFoundError:
-                # Overwritten or deleted by another writer since the row was read.
-                return None
-            except UnicodeDecodeError as exc:
-                raise DeserializationError(
-                    f"stored data for collection {collection!r} key {key!r} in "
-                    f"{self._directory!r} is not UTF-8 text"
-                ) from exc
-            except OSError as exc:
-                raise self._failure("read", exc, collection, key) from exc
+                except FileNotFoundError:
+                    # Overwritten or deleted by another writer since the row was read.
+                    return None
+                except UnicodeDecodeError as exc:
+                    raise DeserializationError(
+                        f"stored data for collection {collection!r} key {key!r} in "
+                        f"{self._directory!r} is not UTF-8 text"
+                    ) from exc
         raise DeserializationError(
             f"stored data for collection {collection!r} key {key!r} in {self._directory!r} "
             f"is not a kvstore payload (diskcache mode {mode}); pickled values are refused"
@@ -271,9 +245,9 @@ class DiskStore(BaseKVStore):
 
     def _touch(self, rowids: list[int]) -> None:
         """Record a read for eviction policies that order by access (handed-in caches)."""
-        update = EVICTION_POLICY[self._cache.eviction_policy]["get"]
+        update = internals.touch_statement(self._cache) or ""
         placeholders = ",".join("?" * len(rowids))
-        self._cache._sql(
+        internals.query(self._cache)(
             f"UPDATE Cache SET {update.format(now=time.time())} WHERE rowid IN ({placeholders})",
             rowids,
         )
@@ -284,8 +258,8 @@ class DiskStore(BaseKVStore):
         """Return the live row of (collection, key), or None."""
         if self._closed:
             raise StoreConnectionError(f"{self!r} is closed")
-        try:
-            rows = self._cache._sql(
+        with self._boundary("get", collection, key):
+            rows = internals.query(self._cache)(
                 _SELECT_ONE, (self._head(collection) + encode_key(key), time.time())
             ).fetchall()
             if not rows:
@@ -293,8 +267,6 @@ class DiskStore(BaseKVStore):
             ((rowid, mode, filename, value),) = rows
             if self._touches:
                 self._touch([rowid])
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("read", exc, collection, key) from exc
         return mode, filename, value
 
     def _read_one(self, collection: str, key: str) -> Payload | None:
@@ -322,8 +294,8 @@ class DiskStore(BaseKVStore):
         if self._closed or get_ident() != self._home:
             return await self._offload(self._read_one, collection, key)
         head = self._prefixes.get(collection) or self._head(collection)
-        try:
-            rows = self._cache._sql(
+        with self._boundary("get", collection, key):
+            rows = internals.query(self._cache)(
                 _SELECT_ONE, (head + key.encode("utf-8", "surrogatepass"), time.time())
             ).fetchall()
             if not rows:
@@ -331,8 +303,6 @@ class DiskStore(BaseKVStore):
             ((rowid, mode, filename, value),) = rows
             if self._touches:
                 self._touch([rowid])
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("read", exc, collection, key) from exc
         if filename is None:
             if mode == MODE_RAW and type(value) is str:
                 return value
@@ -346,8 +316,8 @@ class DiskStore(BaseKVStore):
             raise StoreConnectionError(f"{self!r} is closed")
         head = self._head(collection)
         found: dict[str, _Row] = {}
-        try:
-            sql = self._cache._sql
+        with self._boundary("get_many", collection, keys):
+            sql = internals.query(self._cache)
             for start in range(0, len(keys), _SQL_CHUNK):
                 chunk = keys[start : start + _SQL_CHUNK]
                 db_keys = [head + encode_key(key) for key in chunk]
@@ -361,8 +331,6 @@ class DiskStore(BaseKVStore):
                     found[by_db_key[db_key]] = (mode, filename, value)
                 if rows and self._touches:
                     self._touch([row[0] for row in rows])
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("read", exc, collection, keys[0], len(keys) - 1) from exc
         return found
 
     def _resolve(self, collection: str, rows: dict[str, _Row]) -> dict[str, Payload | None]:
@@ -401,10 +369,8 @@ class DiskStore(BaseKVStore):
     def _set(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
         """Write one row in its own transaction."""
         self._check_open()
-        try:
+        with self._boundary("put", collection, key):
             self._cache.set(self._head(collection) + encode_key(key), payload, expire=ttl)
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("write", exc, collection, key) from exc
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
         if (
@@ -419,10 +385,8 @@ class DiskStore(BaseKVStore):
             await self._offload(self._set, collection, key, payload, ttl)
             return
         head = self._prefixes.get(collection) or self._head(collection)
-        try:
+        with self._boundary("put", collection, key):
             self._cache.set(head + key.encode("utf-8", "surrogatepass"), payload, expire=ttl)
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("write", exc, collection, key) from exc
 
     def _set_many(self, collection: str, entries: list[tuple[str, str]], ttl: float | None) -> None:
         """Write every (key, payload) pair in one transaction, as ``Cache.set`` would one."""
@@ -435,34 +399,35 @@ class DiskStore(BaseKVStore):
         new_files: list[str] = []
         threshold = self._file_threshold
         try:
-            for name, payload in entries:
-                db_key = head + name.encode("utf-8", "surrogatepass")
-                if len(payload) < threshold:
-                    # What Disk.store returns for such a str, without the call.
-                    rows.append((db_key, now, expire_time, now, 0, MODE_RAW, None, payload))
-                    continue
-                size, mode, filename, value = cache.disk.store(payload, False, key=db_key)
-                if filename is not None:
-                    new_files.append(filename)
-                rows.append((db_key, now, expire_time, now, size, mode, filename, value))
-            with cache._transact() as (sql, cleanup):
-                connection = cache._con
-                # Rows whose old value lives in a file are left alone here (the upsert's
-                # WHERE), so the common batch needs no query for old file names.
-                if connection.executemany(_UPSERT_UNLESS_FILE, rows).rowcount != len(rows):
-                    self._replace_file_rows(sql, cleanup, rows)
-                # What diskcache's set does after each row: drop expired rows, then evict
-                # by policy past the size limit, up to cull_limit rows per row written.
-                cache._cull(now, sql, cleanup, cache.cull_limit * len(rows))
+            with self._boundary("put_many", collection, [key for key, _ in entries]):
+                for name, payload in entries:
+                    db_key = head + name.encode("utf-8", "surrogatepass")
+                    if len(payload) < threshold:
+                        # What Disk.store returns for such a str, without the call.
+                        rows.append((db_key, now, expire_time, now, 0, MODE_RAW, None, payload))
+                        continue
+                    size, mode, filename, value = cache.disk.store(payload, False, key=db_key)
+                    if filename is not None:
+                        new_files.append(filename)
+                    rows.append((db_key, now, expire_time, now, size, mode, filename, value))
+                with internals.transaction(cache) as (sql, cleanup):
+                    # Rows whose old value lives in a file are left alone here (the upsert's
+                    # WHERE), so the common batch needs no query for old file names.
+                    written = internals.connection(cache).executemany(
+                        internals.UPSERT_UNLESS_FILE, rows
+                    )
+                    if written.rowcount != len(rows):
+                        self._replace_file_rows(sql, cleanup, rows)
+                    # What diskcache's set does after each row: drop expired rows, then evict
+                    # by policy past the size limit, up to cull_limit rows per row written.
+                    internals.cull(cache, now, sql, cleanup, cache.cull_limit * len(rows))
             new_files.clear()
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("write", exc, collection, entries[0][0], len(entries) - 1) from exc
         finally:
             for filename in new_files:
                 cache.disk.remove(filename)
 
     def _replace_file_rows(
-        self, sql: Callable[..., sqlite3.Cursor], cleanup: Callable[[str], None], rows: list[Any]
+        self, sql: internals.Sql, cleanup: internals.Cleanup, rows: list[Any]
     ) -> None:
         """Overwrite the rows of a batch whose old value is in a file, and drop those files."""
         by_key = {row[0]: row for row in rows}
@@ -476,7 +441,9 @@ class DiskStore(BaseKVStore):
             ).fetchall()
             for _, filename in old:
                 cleanup(filename)
-            self._cache._con.executemany(_UPSERT, [by_key[db_key] for db_key, _ in old])
+            internals.connection(self._cache).executemany(
+                internals.UPSERT, [by_key[db_key] for db_key, _ in old]
+            )
 
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
@@ -486,60 +453,62 @@ class DiskStore(BaseKVStore):
         else:
             self._set_many(collection, entries, ttl)
 
-    def _delete(self, collection: str, keys: list[str]) -> int:
-        """Delete distinct keys (expired rows too) in one transaction; return how many were live."""
+    def _delete(self, operation: str, collection: str, keys: list[str]) -> int:
+        """Delete distinct keys (expired rows too) in one transaction; return how many were live.
+
+        ``operation`` is ``"delete"`` (one key) or ``"delete_many"``, for error messages.
+        """
         self._check_open()
         head = self._head(collection)
         removed = 0
-        try:
-            with self._cache._transact() as (sql, cleanup):
-                now = time.time()
-                for start in range(0, len(keys), _SQL_CHUNK):
-                    db_keys = [head + encode_key(name) for name in keys[start : start + _SQL_CHUNK]]
-                    if len(db_keys) == 1:
-                        # One key (delete): plain statements, as Cache.delete runs them.
-                        rows = sql(_SELECT_FOR_DELETE, db_keys).fetchall()
-                        if rows:
-                            sql("DELETE FROM Cache WHERE rowid = ?", (rows[0][0],))
-                    else:
-                        rows = sql(
-                            "SELECT rowid, expire_time, filename FROM Cache"
-                            f" WHERE key IN ({','.join('?' * len(db_keys))}) AND raw = 1",
-                            db_keys,
-                        ).fetchall()
-                        self._cache._con.executemany(
-                            "DELETE FROM Cache WHERE rowid = ?", [(row[0],) for row in rows]
-                        )
-                    for _, expire_time, filename in rows:
-                        removed += expire_time is None or expire_time > now
-                        cleanup(filename)
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("delete", exc, collection, keys[0], len(keys) - 1) from exc
+        named = keys[0] if operation == "delete" else keys
+        with (
+            self._boundary(operation, collection, named),
+            internals.transaction(self._cache) as (sql, cleanup),
+        ):
+            now = time.time()
+            for start in range(0, len(keys), _SQL_CHUNK):
+                db_keys = [head + encode_key(name) for name in keys[start : start + _SQL_CHUNK]]
+                if len(db_keys) == 1:
+                    # One key (delete): plain statements, as Cache.delete runs them.
+                    rows = sql(_SELECT_FOR_DELETE, db_keys).fetchall()
+                    if rows:
+                        sql("DELETE FROM Cache WHERE rowid = ?", (rows[0][0],))
+                else:
+                    rows = sql(
+                        "SELECT rowid, expire_time, filename FROM Cache"
+                        f" WHERE key IN ({','.join('?' * len(db_keys))}) AND raw = 1",
+                        db_keys,
+                    ).fetchall()
+                    internals.connection(self._cache).executemany(
+                        "DELETE FROM Cache WHERE rowid = ?", [(row[0],) for row in rows]
+                    )
+                for _, expire_time, filename in rows:
+                    removed += expire_time is None or expire_time > now
+                    cleanup(filename)
         return removed
 
     async def _remove(self, collection: str, key: str) -> bool:
         if not self._write_inline():
-            return await self._offload(self._delete, collection, [key]) > 0
-        return self._delete(collection, [key]) > 0
+            return await self._offload(self._delete, "delete", collection, [key]) > 0
+        return self._delete("delete", collection, [key]) > 0
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
         if len(keys) > INLINE_WRITES or not self._write_inline():
-            return await self._offload(self._delete, collection, keys)
-        return self._delete(collection, keys)
+            return await self._offload(self._delete, "delete_many", collection, keys)
+        return self._delete("delete_many", collection, keys)
 
     # -- management -------------------------------------------------------------------
 
     def _scan_page(self, collection: str, after: bytes, end: bytes) -> list[bytes]:
         """Return up to SCAN_PAGE live diskcache keys in (after, end), in key order."""
-        try:
-            self._check_open()
-            rows = self._cache._sql(
+        self._check_open()
+        with self._boundary("keys", collection):
+            rows = internals.query(self._cache)(
                 f"SELECT key FROM Cache WHERE key > ? AND key < ? AND raw = 1 AND {_LIVE}"
                 " ORDER BY key LIMIT ?",
                 (after, end, time.time(), SCAN_PAGE),
             ).fetchall()
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("list the keys of", exc, collection) from exc
         return [row[0] for row in rows]
 
     async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
@@ -559,9 +528,9 @@ class DiskStore(BaseKVStore):
         """Return every collection with a live row, one index seek per collection."""
         names: list[str] = []
         start = NAMESPACE
-        try:
-            self._check_open()
-            sql = self._cache._sql
+        self._check_open()
+        with self._boundary("list_collections"):
+            sql = internals.query(self._cache)
             while True:
                 row = sql(
                     "SELECT key FROM Cache WHERE key >= ? AND key < ? AND raw = 1"
@@ -585,8 +554,6 @@ class DiskStore(BaseKVStore):
                 if live is not None:
                     names.append(collection_from_prefix(prefix))
                 start = prefix + b"\x01"
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("list collections", exc) from exc
 
     async def _collections(self) -> list[str]:
         return await self._offload(self._list_collections)
@@ -597,18 +564,18 @@ class DiskStore(BaseKVStore):
         head = self._head(collection)
         bounds = (head, head[:-1] + b"\x01")
         where = "key > ? AND key < ? AND raw = 1"
-        try:
-            with self._cache._transact() as (sql, cleanup):
-                (live,) = sql(
-                    f"SELECT COUNT(*) FROM Cache WHERE {where} AND {_LIVE}", (*bounds, time.time())
-                ).fetchone()
-                for (filename,) in sql(
-                    f"SELECT filename FROM Cache WHERE {where} AND filename IS NOT NULL", bounds
-                ).fetchall():
-                    cleanup(filename)
-                sql(f"DELETE FROM Cache WHERE {where}", bounds)
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("clear", exc, collection) from exc
+        with (
+            self._boundary("clear_collection", collection),
+            internals.transaction(self._cache) as (sql, cleanup),
+        ):
+            (live,) = sql(
+                f"SELECT COUNT(*) FROM Cache WHERE {where} AND {_LIVE}", (*bounds, time.time())
+            ).fetchone()
+            for (filename,) in sql(
+                f"SELECT filename FROM Cache WHERE {where} AND filename IS NOT NULL", bounds
+            ).fetchall():
+                cleanup(filename)
+            sql(f"DELETE FROM Cache WHERE {where}", bounds)
         return int(live)
 
     async def _clear(self, collection: str) -> int:
@@ -619,18 +586,18 @@ class DiskStore(BaseKVStore):
         self._check_open()
         cache = self._cache
         now = time.time()
-        try:
+        with self._boundary("cull"):
             # Not Cache.expire(): it pages on expire_time and skips rows sharing one, as
             # every row of a batch written with a TTL does.
             while True:
-                with cache._transact() as (sql, cleanup):
+                with internals.transaction(cache) as (sql, cleanup):
                     rows = sql(
                         "SELECT rowid, filename FROM Cache"
                         " WHERE expire_time IS NOT NULL AND expire_time <= ?"
                         " ORDER BY expire_time LIMIT ?",
                         (now, SCAN_PAGE),
                     ).fetchall()
-                    cache._con.executemany(
+                    internals.connection(cache).executemany(
                         "DELETE FROM Cache WHERE rowid = ?", [(row[0],) for row in rows]
                     )
                     for _, filename in rows:
@@ -638,8 +605,6 @@ class DiskStore(BaseKVStore):
                 if len(rows) < SCAN_PAGE:
                     break
             cache.cull()
-        except _DRIVER_ERRORS as exc:
-            raise self._failure("cull expired entries", exc) from exc
 
     async def _cull(self) -> None:
         await self._offload(self._cull_rows)
@@ -674,7 +639,7 @@ def _open_cache(path: str, size_limit: int | None, timeout: float) -> diskcache.
     cache = diskcache.Cache.__new__(diskcache.Cache)
     try:
         cache.__init__(path, timeout=timeout, disk=NoPickleDisk, **settings)
-    except _DRIVER_ERRORS as exc:
+    except Exception as exc:
         # __init__ may have opened a connection before failing: close it, not leak it.
         with contextlib.suppress(*_DRIVER_ERRORS, AttributeError):
             cache.close()

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from kvstore.core.errors import DeserializationError
 from kvstore.core.stores import SimpleStore
-from kvstore.core.wrappers import EncryptionWrapper
+from kvstore.core.wrappers import EncryptionWrapper, PrefixCollectionWrapper
 from kvstore.core.wrappers._encryption import key_id
 
 KEY = bytes(range(32))
@@ -125,6 +125,17 @@ async def test_format_1_values_are_refused_where_their_binding_was_ambiguous(nam
         await store.get(name, "k")
 
 
+async def test_a_format_2_value_relabelled_as_format_1_fails() -> None:
+    inner = SimpleStore()
+    store = EncryptionWrapper(inner, keys=[KEY])
+    await store.put("c", "k", SECRET)
+    stored = await inner.get("c", "k")
+    assert stored is not None
+    await inner.put("c", "k", {**stored, "__kvstore_encrypted__": 1})
+    with pytest.raises(DeserializationError, match="failed authentication"):
+        await store.get("c", "k")
+
+
 async def test_a_format_1_value_relabelled_as_format_2_fails() -> None:
     inner = SimpleStore()
     await inner.put("c", "k", {**legacy_ciphertext("c", "k", SECRET), "__kvstore_encrypted__": 2})
@@ -147,3 +158,22 @@ async def test_reencrypt_moves_format_1_values_to_format_2() -> None:
     assert info is not None
     assert info.ttl is not None
     assert 590 < info.ttl <= 600
+
+
+async def test_prefix_wrappers_above_it_bind_the_prefixed_names() -> None:
+    inner = SimpleStore()
+    sealed = EncryptionWrapper(inner, keys=[KEY])
+    first, second = PrefixCollectionWrapper(sealed, "a"), PrefixCollectionWrapper(sealed, "b")
+    await first.put("c", "k", SECRET)
+    await second.put("c", "k", {"other": 1})
+    stored_first, stored_second = await inner.list_collections()
+    swapped = {
+        stored_first: await inner.get(stored_second, "k"),
+        stored_second: await inner.get(stored_first, "k"),
+    }
+    for collection, stolen in swapped.items():
+        assert stolen is not None
+        await inner.put(collection, "k", stolen)
+    for wrapper in (first, second):
+        with pytest.raises(DeserializationError, match="failed authentication"):
+            await wrapper.get("c", "k")

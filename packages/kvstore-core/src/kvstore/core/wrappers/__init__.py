@@ -1,5 +1,6 @@
 """Wrappers: stores over stores that add behaviour and stack freely."""
 
+from ._around import AroundWrapper as AroundWrapper
 from ._base import BaseWrapper as BaseWrapper
 from ._compression import CompressionWrapper as CompressionWrapper
 from ._encryption import EncryptionWrapper as EncryptionWrapper
@@ -10,6 +11,7 @@ from ._passthrough import PassthroughCacheWrapper as PassthroughCacheWrapper
 from ._prefix import PrefixCollectionWrapper as PrefixCollectionWrapper
 from ._prefix import PrefixKeyWrapper as PrefixKeyWrapper
 from ._read_only import ReadOnlyWrapper as ReadOnlyWrapper
+from ._renaming import RenamingWrapper as RenamingWrapper
 from ._retry import RetryWrapper as RetryWrapper
 from ._single_collection import SingleCollectionWrapper as SingleCollectionWrapper
 from ._statistics import CollectionStatistics as CollectionStatistics
@@ -21,6 +23,7 @@ from ._transform import ValueTransformWrapper as ValueTransformWrapper
 from ._ttl_clamp import TTLClampWrapper as TTLClampWrapper
 
 __all__ = [
+    "AroundWrapper",
     "BaseWrapper",
     "CollectionStatistics",
     "CompressionWrapper",
@@ -33,6 +36,7 @@ __all__ = [
     "PrefixCollectionWrapper",
     "PrefixKeyWrapper",
     "ReadOnlyWrapper",
+    "RenamingWrapper",
     "RetryWrapper",
     "SingleCollectionWrapper",
     "StatisticsWrapper",

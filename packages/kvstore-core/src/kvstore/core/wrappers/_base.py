@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import aclosing
+from typing import TypeVar
 
 from .._base import BaseKVStore, Value
 from .._ttl_info import TTLInfo
 from .._validation import TTL, check_limit
+
+K = TypeVar("K")
 
 
 class BaseWrapper(BaseKVStore):
@@ -90,3 +93,21 @@ async def collect_keys(keys: AsyncGenerator[str, None], limit: int | None) -> li
                 break
             found.append(key)
     return found
+
+
+def materialised(keys: K) -> K:
+    """Return ``keys``, or a list of them when they are a one-shot iterator.
+
+    A wrapper that reads a batch's keys more than once (to name them, count them, retry,
+    or pair them with the results) takes them through this first, once per public call.
+    """
+    if type(keys) is list or not isinstance(keys, Iterator):
+        return keys
+    return list(keys)  # type: ignore[return-value]
+
+
+async def close_iterator(iterator: AsyncIterator[str]) -> None:
+    """Close an async generator left before its end, so it releases what it holds now."""
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()

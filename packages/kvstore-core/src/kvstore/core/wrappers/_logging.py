@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import Any, TypeVar
 
-from .._base import BaseKVStore, Value
-from .._ttl_info import TTLInfo
-from .._validation import TTL
+from .._base import BaseKVStore
 from ..errors import SerializationError
-from ._base import BaseWrapper
-from ._retry import close_iterator
+from ._around import ITER_KEYS_CONTINUED, AroundWrapper, Call
 
 T = TypeVar("T")
 Fields = dict[str, Any]
@@ -33,6 +30,18 @@ def _ok(_: object) -> Fields:
     return {"kvstore_outcome": "ok"}
 
 
+def _found_of_pair(result: tuple[object, object]) -> Fields:
+    return _found(result[0])
+
+
+def _count(count: int) -> Fields:
+    return {"kvstore_outcome": "ok", "kvstore_count": count}
+
+
+def _listed(found: Sized) -> Fields:
+    return {"kvstore_outcome": "ok", "kvstore_count": len(found)}
+
+
 def _names(keys: object) -> list[Any] | None:
     """The keys a batch names, for the record (as given, whatever their type)."""
     if isinstance(keys, (Mapping, list, tuple)):
@@ -40,7 +49,37 @@ def _names(keys: object) -> list[Any] | None:
     return None
 
 
-class LoggingWrapper(BaseWrapper):
+_BATCHES = frozenset({"get_many", "put_many", "delete_many", "get_many_with_ttl"})
+_TTL_ARGUMENT = {"put": 1, "put_many": 0}
+"""Where the TTL is among the extra arguments of the writes."""
+_OUTCOMES: dict[str, Callable[[Any], Fields]] = {
+    "get": _found,
+    "ttl": _found,
+    "get_with_ttl": _found_of_pair,
+    "exists": lambda found: {"kvstore_outcome": "hit" if found else "miss"},
+    "delete": lambda removed: {"kvstore_outcome": "removed" if removed else "absent"},
+    "get_many": _hits,
+    "get_many_with_ttl": lambda results: _hits([value for value, _ in results]),
+    "delete_many": _count,
+    "clear_collection": _count,
+    "keys": _listed,
+    "iter_keys": _listed,
+    ITER_KEYS_CONTINUED: _listed,
+    "list_collections": _listed,
+}
+"""The outcome fields of each operation's result (``_ok`` for the others)."""
+_VALUES: dict[str, Callable[[Any, tuple[Any, ...], Any], object]] = {
+    "get": lambda _, __, value: value,
+    "get_with_ttl": lambda _, __, result: result[0],
+    "get_many": lambda _, __, values: values,
+    "get_many_with_ttl": lambda _, __, results: [value for value, _ in results],
+    "put": lambda _, args, __: args[0],
+    "put_many": lambda items, _, __: dict(items),
+}
+"""The values an operation wrote or read, for ``log_values``."""
+
+
+class LoggingWrapper(AroundWrapper):
     """Logs one record per operation, with its details as structured ``extra`` fields.
 
     Each record's message reads like ``kvstore get collection='users' key='42': hit
@@ -57,6 +96,9 @@ class LoggingWrapper(BaseWrapper):
       entries delete_many, clear_collection, keys and iter_keys touched)
     - ``kvstore_error``: on failure, the exception's type and message, and the record's
       level is at least WARNING
+
+    ``iter_keys`` logs one record per page of up to 100 keys it reads, the first as
+    ``iter_keys`` and the later ones as ``iter_keys_continued``.
 
     Values are redacted by default: no record holds a value or part of one (the
     message of a SerializationError, which can quote the value, is left out too).
@@ -113,178 +155,31 @@ class LoggingWrapper(BaseWrapper):
         fields["kvstore_error"] = type(exc).__name__ + ("" if redact else f": {exc}")
         self._emit(max(self.level, logging.WARNING), fields, started)
 
-    async def _logged(
-        self,
-        call: Callable[[], Awaitable[T]],
-        fields: Fields,
-        outcome: Callable[[T], Fields],
-        value: Callable[[T], object] | None = None,
+    async def around(
+        self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
     ) -> T:
         if not self.logger.isEnabledFor(self.level):
-            return await call()
+            return await call(self.store, collection, keys, *args)
+        fields: Fields = {"kvstore_operation": operation, "kvstore_collection": collection}
+        if isinstance(keys, str):
+            fields["kvstore_key"] = keys
+        elif operation in _BATCHES:
+            fields["kvstore_keys"] = _names(keys)
+        if operation in _TTL_ARGUMENT:
+            fields["kvstore_ttl"] = args[_TTL_ARGUMENT[operation]]
         started = time.perf_counter()
         try:
-            result = await call()
+            result = await call(self.store, collection, keys, *args)
         except BaseException as exc:
             self._failed(fields, exc, started)
             raise
-        fields.update(outcome(result))
-        if value is not None and self.log_values:
-            fields["kvstore_values" if "kvstore_keys" in fields else "kvstore_value"] = value(
-                result
-            )
+        fields.update(_OUTCOMES.get(operation, _ok)(result))
+        values = _VALUES.get(operation)
+        if values is not None and self.log_values:
+            name = "kvstore_values" if "kvstore_keys" in fields else "kvstore_value"
+            fields[name] = values(keys, args, result)
         self._emit(self.level, fields, started)
         return result
-
-    @staticmethod
-    def _fields(operation: str, collection: object = None, key: object = None) -> Fields:
-        fields: Fields = {"kvstore_operation": operation, "kvstore_collection": collection}
-        if key is not None:
-            fields["kvstore_key"] = key
-        return fields
-
-    def _batch(self, operation: str, collection: object, keys: object) -> Fields:
-        fields = self._fields(operation, collection)
-        fields["kvstore_keys"] = _names(keys)
-        return fields
-
-    async def get(self, collection: str, key: str) -> Value | None:
-        return await self._logged(
-            lambda: self.store.get(collection, key),
-            self._fields("get", collection, key),
-            _found,
-            lambda result: result,
-        )
-
-    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
-        fields = self._fields("put", collection, key)
-        fields["kvstore_ttl"] = ttl
-        await self._logged(
-            lambda: self.store.put(collection, key, value, ttl=ttl),
-            fields,
-            _ok,
-            lambda _: value,
-        )
-
-    async def delete(self, collection: str, key: str) -> bool:
-        return await self._logged(
-            lambda: self.store.delete(collection, key),
-            self._fields("delete", collection, key),
-            lambda removed: {"kvstore_outcome": "removed" if removed else "absent"},
-        )
-
-    async def exists(self, collection: str, key: str) -> bool:
-        return await self._logged(
-            lambda: self.store.exists(collection, key),
-            self._fields("exists", collection, key),
-            lambda found: {"kvstore_outcome": "hit" if found else "miss"},
-        )
-
-    async def ttl(self, collection: str, key: str) -> TTLInfo | None:
-        return await self._logged(
-            lambda: self.store.ttl(collection, key), self._fields("ttl", collection, key), _found
-        )
-
-    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
-        return await self._logged(
-            lambda: self.store.get_many(collection, keys),
-            self._batch("get_many", collection, keys),
-            _hits,
-            lambda result: result,
-        )
-
-    async def put_many(
-        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
-    ) -> None:
-        fields = self._batch("put_many", collection, items)
-        fields["kvstore_ttl"] = ttl
-        await self._logged(
-            lambda: self.store.put_many(collection, items, ttl=ttl),
-            fields,
-            _ok,
-            lambda _: dict(items),
-        )
-
-    async def delete_many(self, collection: str, keys: Sequence[str]) -> int:
-        return await self._logged(
-            lambda: self.store.delete_many(collection, keys),
-            self._batch("delete_many", collection, keys),
-            lambda count: {"kvstore_outcome": "ok", "kvstore_count": count},
-        )
-
-    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
-        return await self._logged(
-            lambda: self.store.get_with_ttl(collection, key),
-            self._fields("get_with_ttl", collection, key),
-            lambda result: _found(result[0]),
-            lambda result: result[0],
-        )
-
-    async def get_many_with_ttl(
-        self, collection: str, keys: Sequence[str]
-    ) -> list[tuple[Value | None, TTLInfo | None]]:
-        return await self._logged(
-            lambda: self.store.get_many_with_ttl(collection, keys),
-            self._batch("get_many_with_ttl", collection, keys),
-            lambda results: _hits([value for value, _ in results]),
-            lambda results: [value for value, _ in results],
-        )
-
-    async def keys(self, collection: str, *, limit: int | None = None) -> list[str]:
-        return await self._logged(
-            lambda: self.store.keys(collection, limit=limit),
-            self._fields("keys", collection),
-            lambda found: {"kvstore_outcome": "ok", "kvstore_count": len(found)},
-        )
-
-    async def iter_keys(self, collection: str) -> AsyncIterator[str]:
-        keys = self.store.iter_keys(collection)
-        if not self.logger.isEnabledFor(self.level):
-            try:
-                async for key in keys:
-                    yield key
-            finally:
-                await close_iterator(keys)
-            return
-        fields = self._fields("iter_keys", collection)
-        started, count = time.perf_counter(), 0
-        try:
-            async for key in keys:
-                count += 1
-                yield key
-        except GeneratorExit:
-            # The caller stopped early: a normal end, with the keys it took.
-            fields.update(kvstore_outcome="ok", kvstore_count=count)
-            self._emit(self.level, fields, started)
-            raise
-        except BaseException as exc:
-            fields["kvstore_count"] = count
-            self._failed(fields, exc, started)
-            raise
-        finally:
-            await close_iterator(keys)
-        fields.update(kvstore_outcome="ok", kvstore_count=count)
-        self._emit(self.level, fields, started)
-
-    async def list_collections(self) -> list[str]:
-        return await self._logged(
-            self.store.list_collections,
-            self._fields("list_collections"),
-            lambda found: {"kvstore_outcome": "ok", "kvstore_count": len(found)},
-        )
-
-    async def clear_collection(self, collection: str) -> int:
-        return await self._logged(
-            lambda: self.store.clear_collection(collection),
-            self._fields("clear_collection", collection),
-            lambda count: {"kvstore_outcome": "ok", "kvstore_count": count},
-        )
-
-    async def cull(self) -> None:
-        await self._logged(self.store.cull, self._fields("cull"), _ok)
-
-    async def close(self) -> None:
-        await self._logged(self.store.close, self._fields("close"), _ok)
 
     def __repr__(self) -> str:
         return (

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from .._base import BaseKVStore, Value
 from .._ttl_info import TTLInfo
-from .._validation import TTL
+from .._validation import TTL, check_keys
 from ._base import BaseWrapper
 
 
@@ -59,15 +59,22 @@ class PassthroughCacheWrapper(BaseWrapper):
     async def get_many_with_ttl(
         self, collection: str, keys: Sequence[str]
     ) -> list[tuple[Value | None, TTLInfo | None]]:
-        results = await self.cache.get_many_with_ttl(collection, keys)
-        missing = list(dict.fromkeys(k for k, (v, _) in zip(keys, results) if v is None))
+        key_list = check_keys(collection, keys)
+        results = await self.cache.get_many_with_ttl(collection, key_list)
+        missing = list(
+            dict.fromkeys(k for k, (v, _) in zip(key_list, results, strict=True) if v is None)
+        )
         if not missing:
             return results
-        fetched = dict(zip(missing, await self.store.get_many_with_ttl(collection, missing)))
+        read = await self.store.get_many_with_ttl(collection, missing)
+        fetched = dict(zip(missing, read, strict=True))
         for key, (value, info) in fetched.items():
             if value is not None:
                 await self._fill(collection, key, value, info)
-        return [fetched[key] if result[0] is None else result for key, result in zip(keys, results)]
+        return [
+            fetched[key] if result[0] is None else result
+            for key, result in zip(key_list, results, strict=True)
+        ]
 
     async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
         await self.store.put(collection, key, value, ttl=ttl)
@@ -85,8 +92,9 @@ class PassthroughCacheWrapper(BaseWrapper):
         return removed
 
     async def delete_many(self, collection: str, keys: Sequence[str]) -> int:
-        removed = await self.store.delete_many(collection, keys)
-        await self.cache.delete_many(collection, keys)
+        key_list = check_keys(collection, keys)
+        removed = await self.store.delete_many(collection, key_list)
+        await self.cache.delete_many(collection, key_list)
         return removed
 
     async def clear_collection(self, collection: str) -> int:

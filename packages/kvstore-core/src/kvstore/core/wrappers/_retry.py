@@ -5,26 +5,20 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from .._base import BaseKVStore, Value
-from .._ttl_info import TTLInfo
-from .._validation import TTL, check_keys
+from .._base import BaseKVStore
 from ..errors import ConfigurationError, StoreConnectionError
-from ._base import BaseWrapper
+from ._around import ITER_KEYS_CONTINUED, AroundWrapper, Call
 
 T = TypeVar("T")
 
 
-async def close_iterator(iterator: AsyncIterator[str]) -> None:
-    """Close an async generator left before its end, so it releases what it holds now."""
-    aclose = getattr(iterator, "aclose", None)
-    if aclose is not None:
-        await aclose()
+_NOT_REPEATED = frozenset({"close", ITER_KEYS_CONTINUED})
+"""Run once: closing twice helps nothing, and a later iter_keys page cannot be read again."""
 
 
-class RetryWrapper(BaseWrapper):
+class RetryWrapper(AroundWrapper):
     """Retries an operation that raises StoreConnectionError, with bounded exponential backoff.
 
     An operation is tried up to ``attempts`` times in all. Before retry ``n`` (1 for
@@ -37,8 +31,9 @@ class RetryWrapper(BaseWrapper):
     Every operation is retried as a whole, including writes: ``put`` and ``put_many``
     are idempotent, but a ``delete``, ``delete_many`` or ``clear_collection`` whose
     first attempt removed entries before its connection failed may report a lower
-    count on the retry. ``iter_keys`` is retried only until it has yielded its first
-    key (restarting later would yield keys twice). ``close`` is not retried.
+    count on the retry. ``iter_keys`` is retried only while it reads its first page of
+    keys, before any key has reached the caller (restarting later would yield keys
+    twice). ``close`` is not retried.
 
     Args:
         store: the store to wrap.
@@ -82,80 +77,17 @@ class RetryWrapper(BaseWrapper):
         cap = min(self.max_delay, self.base_delay * 2.0 ** min(retry - 1, 64))
         return random.uniform(0, cap)
 
-    async def _retry(self, call: Callable[[], Awaitable[T]]) -> T:
-        for retry in range(1, self.attempts):
-            try:
-                return await call()
-            except StoreConnectionError:
-                await asyncio.sleep(self.delay(retry))
-        return await call()
-
-    async def get(self, collection: str, key: str) -> Value | None:
-        return await self._retry(lambda: self.store.get(collection, key))
-
-    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
-        await self._retry(lambda: self.store.put(collection, key, value, ttl=ttl))
-
-    async def delete(self, collection: str, key: str) -> bool:
-        return await self._retry(lambda: self.store.delete(collection, key))
-
-    async def exists(self, collection: str, key: str) -> bool:
-        return await self._retry(lambda: self.store.exists(collection, key))
-
-    async def ttl(self, collection: str, key: str) -> TTLInfo | None:
-        return await self._retry(lambda: self.store.ttl(collection, key))
-
-    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
-        key_list = check_keys(collection, keys)
-        return await self._retry(lambda: self.store.get_many(collection, key_list))
-
-    async def put_many(
-        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
-    ) -> None:
-        await self._retry(lambda: self.store.put_many(collection, items, ttl=ttl))
-
-    async def delete_many(self, collection: str, keys: Sequence[str]) -> int:
-        key_list = check_keys(collection, keys)
-        return await self._retry(lambda: self.store.delete_many(collection, key_list))
-
-    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
-        return await self._retry(lambda: self.store.get_with_ttl(collection, key))
-
-    async def get_many_with_ttl(
-        self, collection: str, keys: Sequence[str]
-    ) -> list[tuple[Value | None, TTLInfo | None]]:
-        key_list = check_keys(collection, keys)
-        return await self._retry(lambda: self.store.get_many_with_ttl(collection, key_list))
-
-    async def keys(self, collection: str, *, limit: int | None = None) -> list[str]:
-        return await self._retry(lambda: self.store.keys(collection, limit=limit))
-
-    async def iter_keys(self, collection: str) -> AsyncIterator[str]:
-        retry = 0
-        while True:
-            keys = self.store.iter_keys(collection)
-            yielded = False
-            try:
-                async for key in keys:
-                    yielded = True
-                    yield key
-                return
-            except StoreConnectionError:
-                retry += 1
-                if yielded or retry >= self.attempts:
-                    raise
-            finally:
-                await close_iterator(keys)
-            await asyncio.sleep(self.delay(retry))
-
-    async def list_collections(self) -> list[str]:
-        return await self._retry(self.store.list_collections)
-
-    async def clear_collection(self, collection: str) -> int:
-        return await self._retry(lambda: self.store.clear_collection(collection))
-
-    async def cull(self) -> None:
-        await self._retry(self.store.cull)
+    async def around(
+        self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
+    ) -> T:
+        store = self.store
+        if operation not in _NOT_REPEATED:
+            for retry in range(1, self.attempts):
+                try:
+                    return await call(store, collection, keys, *args)
+                except StoreConnectionError:
+                    await asyncio.sleep(self.delay(retry))
+        return await call(store, collection, keys, *args)
 
     def __repr__(self) -> str:
         return (

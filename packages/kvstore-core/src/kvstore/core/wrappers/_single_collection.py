@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping, Sequence
-from urllib.parse import unquote
-
-from .._base import BaseKVStore, Value
-from .._ttl_info import TTLInfo
-from .._validation import TTL, check_collection, check_items, check_keys, check_name
-from ..errors import ConfigurationError
-from ._base import BaseWrapper, collect_keys
-from ._prefix import DEFAULT_SEPARATOR, _renamed
+from .._base import BaseKVStore
+from .._validation import check_collection
+from ._escape import DEFAULT_SEPARATOR, check_separator, escape, unescape
+from ._renaming import RenamingWrapper
 
 
-def _percent_encoded(text: str) -> str:
-    """Every character of ``text`` as %XX escapes of its UTF-8 bytes."""
-    return "".join(f"%{byte:02X}" for byte in text.encode("utf-8", "surrogatepass"))
-
-
-class SingleCollectionWrapper(BaseWrapper):
+class SingleCollectionWrapper(RenamingWrapper):
     """Sends every request to one collection; the caller's collection becomes a key prefix.
 
     Key ``k`` of collection ``c`` is stored as ``f"{c}{separator}{k}"`` in ``collection``
@@ -39,105 +29,27 @@ class SingleCollectionWrapper(BaseWrapper):
     ) -> None:
         super().__init__(store)
         check_collection(collection)
-        separator = DEFAULT_SEPARATOR if prefix_separator is None else prefix_separator
-        if (
-            not isinstance(separator, str)
-            or not separator
-            or any(char == "%" or (char.isascii() and char.isalnum()) for char in separator)
-        ):
-            raise ConfigurationError(
-                "prefix_separator must be a non-empty str without '%' or ASCII letters and "
-                f"digits, got {separator!r}"
-            )
         self.collection = collection
-        self.separator = separator
-        self._escaped_separator = _percent_encoded(separator)
+        self.separator = check_separator(
+            DEFAULT_SEPARATOR if prefix_separator is None else prefix_separator,
+            "prefix_separator",
+        )
 
-    def _escape(self, collection: str) -> str:
-        separator = self.separator
-        escaped = collection.replace("%", "%25").replace(separator, self._escaped_separator)
-        for length in range(len(separator) - 1, 0, -1):
-            if escaped.endswith(separator[:length]):
-                return escaped[:-length] + _percent_encoded(separator[:length])
-        return escaped
+    def inner_collection(self, collection: str) -> str:
+        return self.collection
 
-    def _head(self, collection: str) -> str:
-        check_collection(collection)
-        return self._escape(collection) + self.separator
-
-    def _inner(self, collection: str, key: str) -> str:
-        check_name(collection, key)
-        return self._escape(collection) + self.separator + key
-
-    def _inner_keys(self, collection: str, keys: Sequence[str]) -> list[str]:
-        head = self._head(collection)
-        return [head + key for key in check_keys(collection, keys)]
-
-    async def get(self, collection: str, key: str) -> Value | None:
-        return await self.store.get(self.collection, self._inner(collection, key))
-
-    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
-        await self.store.put(self.collection, self._inner(collection, key), value, ttl=ttl)
-
-    async def delete(self, collection: str, key: str) -> bool:
-        return await self.store.delete(self.collection, self._inner(collection, key))
-
-    async def exists(self, collection: str, key: str) -> bool:
-        return await self.store.exists(self.collection, self._inner(collection, key))
-
-    async def ttl(self, collection: str, key: str) -> TTLInfo | None:
-        info = await self.store.ttl(self.collection, self._inner(collection, key))
-        return _renamed(info, collection, key)
-
-    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
-        inner = self._inner(collection, key)
-        value, info = await self.store.get_with_ttl(self.collection, inner)
-        return value, _renamed(info, collection, key)
-
-    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
-        return await self.store.get_many(self.collection, self._inner_keys(collection, keys))
-
-    async def get_many_with_ttl(
-        self, collection: str, keys: Sequence[str]
-    ) -> list[tuple[Value | None, TTLInfo | None]]:
-        inner = self._inner_keys(collection, keys)
-        results = await self.store.get_many_with_ttl(self.collection, inner)
-        return [
-            (value, _renamed(info, collection, key)) for key, (value, info) in zip(keys, results)
-        ]
-
-    async def put_many(
-        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
-    ) -> None:
-        pairs = check_items(collection, items)
-        head = self._head(collection)
-        await self.store.put_many(self.collection, {head + k: v for k, v in pairs}, ttl=ttl)
-
-    async def delete_many(self, collection: str, keys: Sequence[str]) -> int:
-        return await self.store.delete_many(self.collection, self._inner_keys(collection, keys))
-
-    async def iter_keys(self, collection: str) -> AsyncGenerator[str, None]:
-        head = self._head(collection)
-        async for key in self.store.iter_keys(self.collection):
-            if key.startswith(head):
-                yield key[len(head) :]
-
-    async def keys(self, collection: str, *, limit: int | None = None) -> list[str]:
-        return await collect_keys(self.iter_keys(collection), limit)
+    def key_head(self, collection: str) -> str:
+        return escape(collection, self.separator) + self.separator
 
     async def list_collections(self) -> list[str]:
+        # The caller's collections live in the keys of the one real collection.
         separator = self.separator
         found = {
-            unquote(key.partition(separator)[0])
+            unescape(key.partition(separator)[0])
             async for key in self.store.iter_keys(self.collection)
             if separator in key
         }
         return sorted(found)
-
-    async def clear_collection(self, collection: str) -> int:
-        head = self._head(collection)
-        mine = [head + key async for key in self.iter_keys(collection)]
-        return await self.store.delete_many(self.collection, mine) if mine else 0
 
     def __repr__(self) -> str:
         return f"SingleCollectionWrapper({self.store!r}, collection={self.collection!r})"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from .._base import BaseKVStore, Value
-from .._ttl_info import TTLInfo
-from .._validation import TTL
-from ._base import BaseWrapper
+from .._base import BaseKVStore
+from ._around import AroundWrapper, Call
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -64,7 +65,40 @@ class StoreStatistics:
         self.collections.clear()
 
 
-class StatisticsWrapper(BaseWrapper):
+def _found(counters: OperationStatistics, found: bool) -> None:
+    counters.count += 1
+    if found:
+        counters.hit += 1
+    else:
+        counters.miss += 1
+
+
+def _hits(counters: OperationStatistics, values: list[Any]) -> None:
+    hits = sum(value is not None for value in values)
+    counters.record(hits, len(values) - hits)
+
+
+Counter = Callable[[CollectionStatistics, Any, Any], None]
+_COUNTERS: dict[str, Counter] = {
+    "get": lambda stats, _, value: _found(stats.get, value is not None),
+    "get_with_ttl": lambda stats, _, result: _found(stats.get, result[0] is not None),
+    "put": lambda stats, _, __: stats.put.record(1),
+    "delete": lambda stats, _, removed: _found(stats.delete, removed),
+    "exists": lambda stats, _, found: _found(stats.exists, found),
+    "ttl": lambda stats, _, info: _found(stats.ttl, info is not None),
+    "get_many": lambda stats, _, values: _hits(stats.get_many, values),
+    "get_many_with_ttl": lambda stats, _, results: _hits(
+        stats.get_many, [value for value, _ in results]
+    ),
+    "put_many": lambda stats, items, _: stats.put_many.record(len(items)),
+    "delete_many": lambda stats, keys, removed: stats.delete_many.record(
+        removed, len(set(keys)) - removed
+    ),
+}
+"""How each counted operation updates its collection's counters from its keys and result."""
+
+
+class StatisticsWrapper(AroundWrapper):
     """Counts every operation per collection; read ``wrapper.statistics``.
 
     Only calls that succeed are counted (a call rejected for bad input counts nothing).
@@ -77,60 +111,14 @@ class StatisticsWrapper(BaseWrapper):
         super().__init__(store)
         self.statistics = StoreStatistics()
 
-    async def get(self, collection: str, key: str) -> Value | None:
-        value = await self.store.get(collection, key)
-        found = value is not None
-        self.statistics.get_collection(collection).get.record(found, not found)
-        return value
-
-    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
-        value, info = await self.store.get_with_ttl(collection, key)
-        found = value is not None
-        self.statistics.get_collection(collection).get.record(found, not found)
-        return value, info
-
-    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
-        await self.store.put(collection, key, value, ttl=ttl)
-        self.statistics.get_collection(collection).put.record(1)
-
-    async def delete(self, collection: str, key: str) -> bool:
-        removed = await self.store.delete(collection, key)
-        self.statistics.get_collection(collection).delete.record(removed, not removed)
-        return removed
-
-    async def exists(self, collection: str, key: str) -> bool:
-        found = await self.store.exists(collection, key)
-        self.statistics.get_collection(collection).exists.record(found, not found)
-        return found
-
-    async def ttl(self, collection: str, key: str) -> TTLInfo | None:
-        info = await self.store.ttl(collection, key)
-        found = info is not None
-        self.statistics.get_collection(collection).ttl.record(found, not found)
-        return info
-
-    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
-        values = await self.store.get_many(collection, keys)
-        hits = sum(value is not None for value in values)
-        self.statistics.get_collection(collection).get_many.record(hits, len(values) - hits)
-        return values
-
-    async def get_many_with_ttl(
-        self, collection: str, keys: Sequence[str]
-    ) -> list[tuple[Value | None, TTLInfo | None]]:
-        results = await self.store.get_many_with_ttl(collection, keys)
-        hits = sum(value is not None for value, _ in results)
-        self.statistics.get_collection(collection).get_many.record(hits, len(results) - hits)
-        return results
-
-    async def put_many(
-        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
-    ) -> None:
-        await self.store.put_many(collection, items, ttl=ttl)
-        self.statistics.get_collection(collection).put_many.record(len(items))
-
-    async def delete_many(self, collection: str, keys: Sequence[str]) -> int:
-        removed = await self.store.delete_many(collection, keys)
-        asked = len(set(keys))
-        self.statistics.get_collection(collection).delete_many.record(removed, asked - removed)
-        return removed
+    async def around(
+        self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
+    ) -> T:
+        result = await call(self.store, collection, keys, *args)
+        count = _COUNTERS.get(operation)
+        if count is not None:
+            stats = self.statistics.collections.get(collection)  # type: ignore[arg-type]
+            if stats is None:
+                stats = self.statistics.get_collection(collection)  # type: ignore[arg-type]
+            count(stats, keys, result)
+        return result

@@ -39,7 +39,7 @@ class ValueTransformWrapper(BaseWrapper):
         stored = await self.store.get_many(collection, key_list)
         return [
             None if value is None else self.decode_value(collection, key, value)
-            for key, value in zip(key_list, stored)
+            for key, value in zip(key_list, stored, strict=True)
         ]
 
     async def get_many_with_ttl(
@@ -49,7 +49,7 @@ class ValueTransformWrapper(BaseWrapper):
         stored = await self.store.get_many_with_ttl(collection, key_list)
         return [
             (None if value is None else self.decode_value(collection, key, value), info)
-            for key, (value, info) in zip(key_list, stored)
+            for key, (value, info) in zip(key_list, stored, strict=True)
         ]
 
     async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:

@@ -166,7 +166,7 @@ async def test_load_256_tasks_no_errors_no_lost_writes(
     for model in expected:
         keys = sorted(model)
         values = await store.get_many("load", keys)
-        lost += sum(1 for key, value in zip(keys, values) if value != model[key])
+        lost += sum(1 for key, value in zip(keys, values, strict=True) if value != model[key])
     assert lost == 0
     print(f"load: {sum(counts)} operations by {LOAD_TASKS} tasks in {elapsed:.1f} s, 0 errors")
     await store.close()

@@ -123,7 +123,7 @@ async def run_load(store: RedisStore, mode: str) -> None:
     acknowledged = {key: value for key, value in expected.items() if value is not None}
     keys = sorted(acknowledged)
     stored = await store.get_many("load", keys)
-    lost = [key for key, value in zip(keys, stored) if value != acknowledged[key]]
+    lost = [key for key, value in zip(keys, stored, strict=True) if value != acknowledged[key]]
     assert lost == [], f"{len(lost)} acknowledged writes lost"
     assert sorted(await store.keys("load")) == keys
     print(f"{mode}: {done} operations by {tasks} tasks in {elapsed:.1f}s, 0 errors, 0 lost")

@@ -321,7 +321,7 @@ class DiskStore(BaseKVStore):
             for start in range(0, len(keys), _SQL_CHUNK):
                 chunk = keys[start : start + _SQL_CHUNK]
                 db_keys = [head + encode_key(key) for key in chunk]
-                by_db_key = dict(zip(db_keys, chunk))
+                by_db_key = dict(zip(db_keys, chunk, strict=True))
                 rows = sql(
                     "SELECT rowid, key, mode, filename, value FROM Cache"
                     f" WHERE key IN ({','.join('?' * len(chunk))}) AND raw = 1 AND {_LIVE}",

@@ -299,7 +299,7 @@ class ElasticsearchStore(BaseKVStore):
         """
         failed: list[str] = []
         reasons: dict[str, None] = {}
-        for key, item in zip(keys, items):
+        for key, item in zip(keys, items, strict=True):
             result: dict[str, Any] = next(iter(item.values()), {})
             error = result.get("error")
             if error is not None and result.get("status") != 404:
@@ -334,7 +334,7 @@ class ElasticsearchStore(BaseKVStore):
             raise self._failure(exc, operation, collection, keys) from exc
         now = time.time()
         found: list[tuple[str, str, bool]] = []
-        for key, doc_id, doc in zip(keys, ids, response.body["docs"]):
+        for key, doc_id, doc in zip(keys, ids, response.body["docs"], strict=True):
             if doc.get("found"):
                 expires_at = (doc.get("_source") or {}).get("expires_at")
                 live = not isinstance(expires_at, (int, float)) or expires_at > now
@@ -381,7 +381,7 @@ class ElasticsearchStore(BaseKVStore):
             )
         return sum(
             1
-            for (_, _, live), item in zip(found, items)
+            for (_, _, live), item in zip(found, items, strict=True)
             if live and item.get("delete", {}).get("result") == "deleted"
         )
 

@@ -185,7 +185,7 @@ class PydanticAdapter(Generic[ModelT]):
             # The store consumes an iterator; the keys are needed again to name failures.
             keys = list(keys)
         values = await self.store.get_many(collection, keys)
-        return [self._load(collection, key, value) for key, value in zip(keys, values)]
+        return [self._load(collection, key, value) for key, value in zip(keys, values, strict=True)]
 
     async def put_many(
         self, collection: str, items: Mapping[str, ModelT], *, ttl: TTL = None

@@ -97,7 +97,7 @@ async def run_load(
     names = sorted(expected)
     for start_index in range(0, len(names), 200):
         chunk = names[start_index : start_index + 200]
-        for name, value in zip(chunk, await store.get_many(collection, chunk)):
+        for name, value in zip(chunk, await store.get_many(collection, chunk), strict=True):
             if value != expected[name]:
                 lost += 1
     return LoadReport(

@@ -60,6 +60,11 @@ def st_pairs() -> st.SearchStrategy[list[tuple[str, str]]]:
     return splits | free
 
 
+def once(*keys: str) -> Any:
+    """The keys as a one-shot iterator (a generator), which batch methods accept too."""
+    return (key for key in keys)
+
+
 _Operation = Callable[[BaseKVStore], Coroutine[Any, Any, Any]]
 
 
@@ -455,6 +460,22 @@ class StoreConformance:
         assert await store.delete_many("kit", ["a", "b", "a", "missing", "gone"]) == 2
         assert await store.get_many("kit", ["a", "b", "c"]) == [None, None, {}]
         assert await store.delete_many("kit", []) == 0
+
+    async def test_every_batch_method_reads_a_one_shot_iterator_of_keys(
+        self, store: BaseKVStore
+    ) -> None:
+        """A generator of keys works like a list: each batch method reads it exactly once."""
+        self.require_values()
+        await store.put_many("kit", {"a": {"v": 1}, "b": {"v": 2}})
+        assert await store.get_many("kit", once("a", "x", "b")) == [{"v": 1}, None, {"v": 2}]
+        results = await store.get_many_with_ttl("kit", once("x", "b"))
+        assert [value for value, _ in results] == [None, {"v": 2}]
+        info = results[1][1]
+        assert info is not None
+        assert (info.collection, info.key) == ("kit", "b")
+        assert await store.delete_many("kit", once("a", "x")) == 1
+        assert await store.get_many("kit", once("a", "b")) == [None, {"v": 2}]
+        assert await store.get("kit", "a") is None
 
     # -- management -----------------------------------------------------------------------
 

@@ -1,0 +1,16 @@
+"""The kit's public surface is pinned."""
+
+from __future__ import annotations
+
+import kvstore.testing
+
+
+def test_testing_exports() -> None:
+    assert kvstore.testing.__all__ == [
+        "Capabilities",
+        "LoadReport",
+        "StoreConformance",
+        "SyncStoreConformance",
+        "run_load",
+    ]
+    assert all(hasattr(kvstore.testing, name) for name in kvstore.testing.__all__)

@@ -68,7 +68,7 @@ async def main() -> None:
 """
 
 SYNC_INFERRED = """
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from typing_extensions import assert_type
@@ -93,7 +93,7 @@ def main() -> None:
         assert_type(store.get_many("c", ["k"]), list[dict[str, Any] | None])
         assert_type(store.ttl("c", "k"), TTLInfo | None)
         assert_type(store.keys("c", limit=3), list[str])
-        assert_type(store.iter_keys("c"), Iterator[str])
+        assert_type(store.iter_keys("c"), Generator[str, None, None])
         assert_type(store.clear_collection("c"), int)
         store.put("c", "k", {"a": 1}, ttl=1.5)
 

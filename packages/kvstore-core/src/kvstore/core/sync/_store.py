@@ -7,7 +7,7 @@ import atexit
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from concurrent.futures import Future
 from functools import partial
 from types import TracebackType
@@ -154,7 +154,7 @@ class SyncStore(Generic[V]):
         """Return the collection's live keys, all unless ``limit`` is given (``store.keys``)."""
         return self._call(self._store.keys, collection, limit=limit)
 
-    def iter_keys(self, collection: str) -> Iterator[str]:
+    def iter_keys(self, collection: str) -> Generator[str, None, None]:
         """Yield the collection's live keys, fetched a page at a time (``store.iter_keys``).
 
         Closing the iterator early (``close()``, or leaving a ``for`` loop and dropping
@@ -237,7 +237,7 @@ class SyncStore(Generic[V]):
 
     def _iterate(
         self, method: Callable[P, AsyncIterator[T]], /, *args: P.args, **kwargs: P.kwargs
-    ) -> Iterator[T]:
+    ) -> Generator[T, None, None]:
         """Yield what ``method(*args, **kwargs)`` yields, fetched through the loop by pages."""
         iterator = method(*args, **kwargs)
         finished = False

@@ -43,7 +43,12 @@ def test_core_exports() -> None:
 def test_subpackage_exports() -> None:
     assert kvstore.core.stores.__all__ == ["NullStore", "SimpleStore"]
     assert kvstore.core.adapters.__all__ == ["SingleCollectionAdapter"]
-    assert kvstore.core.sync.__all__ == ["Operations", "SyncStore", "open_sync_store"]
+    assert kvstore.core.sync.__all__ == [
+        "Operations",
+        "SyncSingleCollectionAdapter",
+        "SyncStore",
+        "open_sync_store",
+    ]
     for name in [
         "PassthroughCacheWrapper",
         "PrefixCollectionWrapper",

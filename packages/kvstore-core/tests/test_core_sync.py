@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 
 from kvstore.core import BaseKVStore, ConfigurationError, InvalidKeyError, Payload
+from kvstore.core.adapters import SingleCollectionAdapter
 from kvstore.core.stores import SimpleStore
-from kvstore.core.sync import SyncStore, open_sync_store
+from kvstore.core.sync import SyncSingleCollectionAdapter, SyncStore, open_sync_store
 from kvstore.core.sync._store import PAGE_SIZE
 from kvstore.core.wrappers import PrefixCollectionWrapper, StatisticsWrapper
 
@@ -128,6 +129,23 @@ def test_a_wrapper_chain_is_served_whole() -> None:
         assert facade.get("users", "1") == {"name": "Ada"}
         assert facade.list_collections() == ["users"]
     assert statistics.statistics.get_collection("app__users").get.hit == 1
+
+
+def test_the_single_collection_adapter_has_a_blocking_counterpart(facade: SyncStore) -> None:
+    users = SyncSingleCollectionAdapter(facade, "users")
+    assert _public_methods(SyncSingleCollectionAdapter) == _public_methods(SingleCollectionAdapter)
+    users.put("ada", {"name": "Ada"}, ttl=60)
+    users.put_many({"bob": {"name": "Bob"}})
+    assert users.get("ada") == {"name": "Ada"}
+    assert users.get_many(["bob", "eve"]) == [{"name": "Bob"}, None]
+    assert users.exists("ada") is True
+    info = users.ttl("ada")
+    assert info is not None and info.ttl == 60
+    assert users.delete("ada") is True
+    assert users.delete_many(["bob", "eve"]) == 1
+    assert facade.keys("users") == []
+    with pytest.raises(InvalidKeyError):
+        SyncSingleCollectionAdapter(facade, "")
 
 
 def test_repr_names_the_store(facade: SyncStore) -> None:

@@ -77,7 +77,7 @@ from pydantic import BaseModel
 
 from kvstore.core import TTLInfo
 from kvstore.core.stores import SimpleStore
-from kvstore.core.sync import SyncStore, open_sync_store
+from kvstore.core.sync import SyncSingleCollectionAdapter, SyncStore, open_sync_store
 from kvstore.core.wrappers import StatisticsWrapper
 from kvstore.pydantic import PydanticAdapter
 
@@ -103,6 +103,9 @@ def main() -> None:
     assert_type(users.get_many("users", ["1", "2"]), list[User | None])
     users.put("users", "1", User(name="Ada"), ttl=1.5)
     users.put_many("users", {"2": User(name="Grace")})
+    admins = SyncSingleCollectionAdapter(users, "admins")
+    assert_type(admins.get("1"), User | None)
+    admins.put("1", User(name="Ada"))
 
     plain: SyncStore = open_sync_store("memory://")
     assert_type(plain.get("c", "k"), dict[str, Any] | None)

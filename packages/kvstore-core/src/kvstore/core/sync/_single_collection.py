@@ -1,0 +1,60 @@
+"""SyncSingleCollectionAdapter: a SyncStore bound to one collection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Generic
+
+from .._ttl_info import TTLInfo
+from .._validation import TTL, check_collection
+from ._store import SyncStore, V
+
+
+class SyncSingleCollectionAdapter(Generic[V]):
+    """The blocking counterpart of ``SingleCollectionAdapter``: a ``SyncStore``'s protocol
+    operations on one collection, without a collection argument.
+
+    Args:
+        store: a SyncStore (of dicts, or of an adapter's models).
+        collection: the collection every call reads and writes.
+    """
+
+    def __init__(self, store: SyncStore[V], collection: str) -> None:
+        check_collection(collection)
+        self.store = store
+        self.collection = collection
+
+    def get(self, key: str) -> V | None:
+        """Return the live value of ``key``, or None."""
+        return self.store.get(self.collection, key)
+
+    def put(self, key: str, value: V, *, ttl: TTL = None) -> None:
+        """Insert or overwrite ``key``; the TTL restarts."""
+        self.store.put(self.collection, key, value, ttl=ttl)
+
+    def delete(self, key: str) -> bool:
+        """Remove ``key``; True if a live entry was removed."""
+        return self.store.delete(self.collection, key)
+
+    def exists(self, key: str) -> bool:
+        """True if ``key`` holds a live entry."""
+        return self.store.exists(self.collection, key)
+
+    def ttl(self, key: str) -> TTLInfo | None:
+        """Return the metadata of ``key``'s live entry, or None."""
+        return self.store.ttl(self.collection, key)
+
+    def get_many(self, keys: Sequence[str]) -> list[V | None]:
+        """Return the live values of ``keys``, aligned with them."""
+        return self.store.get_many(self.collection, keys)
+
+    def put_many(self, items: Mapping[str, V], *, ttl: TTL = None) -> None:
+        """Write every item with the same TTL."""
+        self.store.put_many(self.collection, items, ttl=ttl)
+
+    def delete_many(self, keys: Sequence[str]) -> int:
+        """Remove ``keys``; return how many live entries were removed."""
+        return self.store.delete_many(self.collection, keys)
+
+    def __repr__(self) -> str:
+        return f"SyncSingleCollectionAdapter({self.store!r}, collection={self.collection!r})"

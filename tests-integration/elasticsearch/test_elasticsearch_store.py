@@ -184,6 +184,23 @@ async def test_names_longer_than_keyword_and_id_limits_work_everywhere(
     assert await store.clear_collection(collection) == 3
 
 
+@pytest.mark.parametrize(
+    "collection", ["lone\udc80", "c" * 300 + "\ud800"], ids=["spelled-out", "hashed"]
+)
+async def test_names_holding_lone_surrogates_list_back_exactly(
+    make_client: MakeClient, index_name: str, collection: str
+) -> None:
+    store = ElasticsearchStore(client=make_client(), index=index_name, refresh="wait_for")
+    # The last key is too long to be spelled out in its document id: it is hashed there.
+    keys = ["\ud800", "a\udfffb", "plain", "\ud83d" + "k" * 600]
+    await store.put_many(collection, {key: {"n": n} for n, key in enumerate(keys)})
+    assert await store.get_many(collection, keys) == [{"n": n} for n in range(len(keys))]
+    assert sorted(await store.keys(collection)) == sorted(keys)
+    assert sorted([key async for key in store.iter_keys(collection)]) == sorted(keys)
+    assert await store.list_collections() == [collection]
+    assert await store.clear_collection(collection) == len(keys)
+
+
 async def test_a_failed_bulk_item_raises_naming_only_the_failed_keys(
     make_client: MakeClient, es_client: AsyncElasticsearch, index_name: str
 ) -> None:

@@ -134,3 +134,25 @@ async def test_a_silent_server_times_out_within_the_request_timeout() -> None:
     for writer in accepted:
         writer.close()
     await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [{"api_key": API_KEY}, {"api_key": ("key-id", API_KEY)}, {"basic_auth": ("app", SECRET)}],
+    ids=["encoded-api-key", "api-key-pair", "basic-auth"],
+)
+async def test_failures_name_operation_collection_and_keys_in_one_format_without_secrets(
+    credentials: dict[str, object],
+) -> None:
+    store = ElasticsearchStore(
+        url=f"http://127.0.0.1:{_closed_port()}", request_timeout=2, **credentials
+    )
+    with pytest.raises(StoreConnectionError) as caught:
+        await store.get_many("c", ["a", "b", "c", "d"])
+    message = str(caught.value)
+    assert message.startswith(
+        "Elasticsearch index 'kv-store' get_many failed for collection 'c' "
+        "keys ['a', 'b', 'c'] and 1 more: "
+    )
+    assert SECRET not in message and API_KEY not in message
+    await store.close()

@@ -75,6 +75,14 @@ def document_id(collection: str, key: str) -> str:
     return prefix + _hashed(key)
 
 
+def key_from_id(doc_id: str) -> str | None:
+    """Return the key a document id spells out, or None for a hashed key part."""
+    key_part = doc_id.partition(":")[2]
+    if key_part.startswith("#"):
+        return None
+    return unquote(key_part, errors="surrogatepass")
+
+
 def collection_from_scope(value: str) -> str | None:
     """Return the collection an escaped scope stands for, or None for a hashed scope."""
     if value.startswith("#"):

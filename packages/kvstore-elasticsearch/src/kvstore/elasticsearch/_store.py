@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -18,8 +19,13 @@ from elasticsearch import (
     TransportError,
 )
 
-from kvstore.core import BaseKVStore, Payload
-from kvstore.core.errors import ConfigurationError, SetupError, StoreConnectionError
+from kvstore.core import BaseKVStore, DriverBoundary, Payload, redact
+from kvstore.core.errors import (
+    ConfigurationError,
+    KVStoreError,
+    SetupError,
+    StoreConnectionError,
+)
 
 from . import _schema
 
@@ -27,8 +33,6 @@ _logger = logging.getLogger("kvstore.elasticsearch")
 
 Refresh = bool | Literal["wait_for"]
 """When writes become visible to search: False, True (refresh at once) or "wait_for"."""
-
-_DriverError = (ApiError, TransportError)
 
 
 def _live_filter(now: float) -> dict[str, Any]:
@@ -81,7 +85,7 @@ class ElasticsearchStore(BaseKVStore):
             raise ConfigurationError(f"refresh must be True, False or 'wait_for', got {refresh!r}")
         self._index = index
         self._refresh: Refresh = refresh
-        self._secrets: tuple[str, ...] = ()
+        self._boundary = DriverBoundary(f"Elasticsearch index {index!r}", classify=self._classify)
         self._index_ready = False
         self._index_lock = asyncio.Lock()
         self._closed = False
@@ -115,10 +119,7 @@ class ElasticsearchStore(BaseKVStore):
             url = urlunsplit(parts._replace(netloc=netloc))
         if basic_auth is not None and api_key is not None:
             raise ConfigurationError("pass api_key= or basic_auth=, not both")
-        secrets = [basic_auth[1]] if basic_auth is not None else []
-        if api_key is not None:
-            secrets.extend([api_key] if isinstance(api_key, str) else api_key)
-        self._secrets = tuple(secret for secret in secrets if secret)
+        self._boundary.add_secrets(_credential_secrets(basic_auth, api_key))
         self._url = url
         try:
             self._client = AsyncElasticsearch(
@@ -128,39 +129,22 @@ class ElasticsearchStore(BaseKVStore):
                 request_timeout=request_timeout,
             )
         except (ValueError, TypeError) as exc:
+            # Not chained: the client's message may quote a credential.
             raise ConfigurationError(
-                f"invalid Elasticsearch URL {url!r}: {self._scrub(str(exc))}"
+                self._boundary.redact(f"invalid Elasticsearch URL {url!r}: {exc}")
             ) from None
         self._owns_client = True
 
     # -- errors ---------------------------------------------------------------------
 
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def _failure(
-        self, exc: Exception, operation: str, collection: str | None, keys: Sequence[str] = ()
-    ) -> StoreConnectionError:
-        """Return the StoreConnectionError for a driver exception (the caller chains it)."""
+    def _classify(self, exc: Exception, detail: str) -> tuple[type[KVStoreError], str]:
+        """Note a failure that may mean the index is gone (see DriverBoundary)."""
         if isinstance(exc, TransportError) or (
             isinstance(exc, ApiError) and exc.error == "index_not_found_exception"
         ):
             # The server may have restarted or lost the index: recreate it on the next write.
             self._index_ready = False
-        target = "" if collection is None else f" for collection {collection!r}"
-        if len(keys) == 1:
-            target += f" key {keys[0]!r}"
-        elif keys:
-            shown = ", ".join(repr(key) for key in keys[:10])
-            more = f" and {len(keys) - 10} more" if len(keys) > 10 else ""
-            target += f" keys {shown}{more}"
-        message = (
-            f"Elasticsearch {operation} failed{target} (index {self._index!r}): "
-            f"{type(exc).__name__}: {exc}"
-        )
-        return StoreConnectionError(self._scrub(message))
+        return StoreConnectionError, detail
 
     def _missing(self, exc: NotFoundError) -> None:
         """Note a 404: when the index itself is gone, recreate it on the next write."""
@@ -185,7 +169,7 @@ class ElasticsearchStore(BaseKVStore):
 
     # -- the index ------------------------------------------------------------------
 
-    async def _ensure_index(self, collection: str, keys: Sequence[str]) -> None:
+    async def _ensure_index(self, operation: str, collection: str, keys: str | list[str]) -> None:
         """Create the index with its mapping unless it exists (any concurrent creator wins).
 
         Concurrent first writes of this store wait for one creation request instead of each
@@ -193,24 +177,24 @@ class ElasticsearchStore(BaseKVStore):
         """
         async with self._index_lock:
             if not self._index_ready:
-                await self._create_index(collection, keys)
+                await self._create_index(operation, collection, keys)
 
-    async def _create_index(self, collection: str, keys: Sequence[str]) -> None:
-        try:
-            await self._client.indices.create(index=self._index, mappings=_schema.MAPPING)
-        except (AuthenticationException, AuthorizationException) as exc:
-            if isinstance(exc, AuthenticationException):
-                raise self._failure(exc, "index creation", collection, keys) from exc
-            # A key allowed to write but not to create indices: the index is expected
-            # to exist already; the write itself reports it if it does not.
-            _logger.debug("no privilege to create index %r; assuming it exists", self._index)
-        except ApiError as exc:
-            if exc.error != "resource_already_exists_exception":
-                raise SetupError(
-                    self._scrub(f"cannot create Elasticsearch index {self._index!r}: {exc}")
-                ) from exc
-        except TransportError as exc:
-            raise self._failure(exc, "index creation", collection, keys) from exc
+    async def _create_index(self, operation: str, collection: str, keys: str | list[str]) -> None:
+        with self._boundary(operation, collection, keys):
+            try:
+                await self._client.indices.create(index=self._index, mappings=_schema.MAPPING)
+            except AuthorizationException:
+                # A key allowed to write but not to create indices: the index is expected
+                # to exist already; the write itself reports it if it does not.
+                _logger.debug("no privilege to create index %r; assuming it exists", self._index)
+            except ApiError as exc:
+                if isinstance(exc, AuthenticationException):
+                    raise
+                if exc.error != "resource_already_exists_exception":
+                    detail = f"cannot create the index: {type(exc).__name__}: {exc}"
+                    raise self._boundary.error(
+                        operation, collection, keys, detail, SetupError
+                    ) from exc
         self._index_ready = True
 
     # -- primitives -----------------------------------------------------------------
@@ -218,15 +202,14 @@ class ElasticsearchStore(BaseKVStore):
     async def _read(self, collection: str, key: str) -> Payload | None:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
-        try:
-            response = await self._client.get(
-                index=self._index, id=_schema.document_id(collection, key)
-            )
-        except NotFoundError as exc:
-            self._missing(exc)
-            return None
-        except _DriverError as exc:
-            raise self._failure(exc, "get", collection, [key]) from exc
+        with self._boundary("get", collection, key):
+            try:
+                response = await self._client.get(
+                    index=self._index, id=_schema.document_id(collection, key)
+                )
+            except NotFoundError as exc:
+                self._missing(exc)
+                return None
         source: Payload | None = response.body.get("_source")
         return source
 
@@ -234,24 +217,23 @@ class ElasticsearchStore(BaseKVStore):
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
         document_id = _schema.document_id
-        try:
-            response = await self._client.mget(
-                index=self._index, ids=[document_id(collection, key) for key in keys]
-            )
-        except NotFoundError as exc:
-            self._missing(exc)
-            return [None] * len(keys)
-        except _DriverError as exc:
-            raise self._failure(exc, "get_many", collection, keys) from exc
+        with self._boundary("get_many", collection, keys):
+            try:
+                response = await self._client.mget(
+                    index=self._index, ids=[document_id(collection, key) for key in keys]
+                )
+            except NotFoundError as exc:
+                self._missing(exc)
+                return [None] * len(keys)
         return [doc.get("_source") if doc.get("found") else None for doc in response.body["docs"]]
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
         if not self._index_ready:
-            await self._ensure_index(collection, [key])
+            await self._ensure_index("put", collection, key)
         doc_id = _schema.document_id(collection, key)
-        try:
+        with self._boundary("put", collection, key):
             await self._client.index(
                 index=self._index,
                 id=doc_id,
@@ -259,16 +241,15 @@ class ElasticsearchStore(BaseKVStore):
                 document=cast("Mapping[str, Any]", _schema.document(payload, collection, doc_id)),
                 refresh=self._refresh,
             )
-        except _DriverError as exc:
-            raise self._failure(exc, "put", collection, [key]) from exc
 
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
     ) -> None:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
+        keys = [key for key, _ in entries]
         if not self._index_ready:
-            await self._ensure_index(collection, [key for key, _ in entries])
+            await self._ensure_index("put_many", collection, keys)
         document_id = _schema.document_id
         document = _schema.document
         lines: list[str] = []
@@ -276,18 +257,14 @@ class ElasticsearchStore(BaseKVStore):
             doc_id = document_id(collection, key)
             lines.append('{"index":{"_id":"' + doc_id + '"}}')
             lines.append(document(payload, collection, doc_id))
-        try:
+        with self._boundary("put_many", collection, keys):
             response = await self._client.bulk(
                 index=self._index,
                 operations=cast("Sequence[Mapping[str, Any]]", lines),
                 refresh=self._refresh,
             )
-        except _DriverError as exc:
-            raise self._failure(exc, "put_many", collection, [key for key, _ in entries]) from exc
         if response.body.get("errors"):
-            self._raise_bulk_failures(
-                "put_many", collection, [key for key, _ in entries], response.body["items"]
-            )
+            self._raise_bulk_failures("put_many", collection, keys, response.body["items"])
 
     def _raise_bulk_failures(
         self, operation: str, collection: str, keys: Sequence[str], items: Sequence[Any]
@@ -308,30 +285,22 @@ class ElasticsearchStore(BaseKVStore):
                     reasons[f"{error.get('type')}: {error.get('reason')}"] = None
         if not failed:
             return
-        shown = ", ".join(repr(key) for key in failed[:10])
-        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
-        raise StoreConnectionError(
-            self._scrub(
-                f"Elasticsearch {operation} failed for collection {collection!r} "
-                f"keys {shown}{more} (index {self._index!r}); the other keys succeeded: "
-                f"{'; '.join(reasons) or 'unknown error'}"
-            )
-        )
+        detail = f"{'; '.join(reasons) or 'unknown error'} (the other keys succeeded)"
+        raise self._boundary.error(operation, collection, failed, detail)
 
     async def _expiries(
         self, operation: str, collection: str, keys: list[str]
     ) -> list[tuple[str, str, bool]]:
         """Return (key, document id, is live) for each of ``keys`` that has a document."""
         ids = [_schema.document_id(collection, key) for key in keys]
-        try:
-            response = await self._client.mget(
-                index=self._index, ids=ids, source_includes=["expires_at"]
-            )
-        except NotFoundError as exc:
-            self._missing(exc)
-            return []
-        except _DriverError as exc:
-            raise self._failure(exc, operation, collection, keys) from exc
+        with self._boundary(operation, collection, keys[0] if operation == "delete" else keys):
+            try:
+                response = await self._client.mget(
+                    index=self._index, ids=ids, source_includes=["expires_at"]
+                )
+            except NotFoundError as exc:
+                self._missing(exc)
+                return []
         now = time.time()
         found: list[tuple[str, str, bool]] = []
         for key, doc_id, doc in zip(keys, ids, response.body["docs"], strict=True):
@@ -348,15 +317,14 @@ class ElasticsearchStore(BaseKVStore):
         if not found:
             return False
         _, doc_id, live = found[0]
-        try:
-            response = await self._client.delete(
-                index=self._index, id=doc_id, refresh=self._refresh
-            )
-        except NotFoundError as exc:
-            self._missing(exc)
-            return False
-        except _DriverError as exc:
-            raise self._failure(exc, "delete", collection, [key]) from exc
+        with self._boundary("delete", collection, key):
+            try:
+                response = await self._client.delete(
+                    index=self._index, id=doc_id, refresh=self._refresh
+                )
+            except NotFoundError as exc:
+                self._missing(exc)
+                return False
         return live and response.body.get("result") == "deleted"
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
@@ -366,14 +334,12 @@ class ElasticsearchStore(BaseKVStore):
         if not found:
             return 0
         lines = ['{"delete":{"_id":"' + doc_id + '"}}' for _, doc_id, _ in found]
-        try:
+        with self._boundary("delete_many", collection, keys):
             response = await self._client.bulk(
                 index=self._index,
                 operations=cast("Sequence[Mapping[str, Any]]", lines),
                 refresh=self._refresh,
             )
-        except _DriverError as exc:
-            raise self._failure(exc, "delete_many", collection, keys) from exc
         items = response.body["items"]
         if response.body.get("errors"):
             self._raise_bulk_failures(
@@ -399,32 +365,48 @@ class ElasticsearchStore(BaseKVStore):
         query = self._collection_query(collection, time.time())
         after: list[Any] | None = None
         while True:
-            try:
-                response = await self._client.search(
-                    index=self._index,
-                    query=query,
-                    sort=[{"kv_id": "asc"}],
-                    search_after=after,
-                    size=self.page_size,
-                    source_includes=["key"],
-                    track_total_hits=False,
-                )
-            except NotFoundError as exc:
-                self._missing(exc)
-                return
-            except _DriverError as exc:
-                raise self._failure(exc, "keys", collection) from exc
-            hits = response.body["hits"]["hits"]
-            page = [
-                hit["_source"]["key"]
-                for hit in hits
-                if type((hit.get("_source") or {}).get("key")) is str
-            ]
+            with self._boundary("keys", collection):
+                try:
+                    # No _source: the server re-encodes a filtered source, turning a lone
+                    # surrogate in a key into U+FFFD; the document ids spell keys exactly.
+                    response = await self._client.search(
+                        index=self._index,
+                        query=query,
+                        sort=[{"kv_id": "asc"}],
+                        search_after=after,
+                        size=self.page_size,
+                        source=False,
+                        track_total_hits=False,
+                    )
+                except NotFoundError as exc:
+                    self._missing(exc)
+                    return
+                hits = response.body["hits"]["hits"]
+                page = await self._keys_of([hit["_id"] for hit in hits])
             if page:
                 yield page
             if len(hits) < self.page_size:
                 return
             after = hits[-1]["sort"]
+
+    async def _keys_of(self, ids: list[str]) -> list[str]:
+        """Return the keys of documents, in order: from their ids, or a hashed one's source.
+
+        A source read whole (not filtered) is the bytes the store wrote, so it holds the key
+        exactly; a document deleted meanwhile is left out.
+        """
+        keys = [_schema.key_from_id(doc_id) for doc_id in ids]
+        hashed = [doc_id for doc_id, key in zip(ids, keys) if key is None]
+        if not hashed:
+            return cast("list[str]", keys)
+        response = await self._client.mget(index=self._index, ids=hashed)
+        read = {
+            doc["_id"]: (doc.get("_source") or {}).get("key")
+            for doc in response.body["docs"]
+            if doc.get("found")
+        }
+        found = [read.get(doc_id) if key is None else key for doc_id, key in zip(ids, keys)]
+        return [key for key in found if type(key) is str]
 
     async def _collections(self) -> list[str]:
         if asyncio.get_running_loop() is not self._loop:
@@ -439,19 +421,18 @@ class ElasticsearchStore(BaseKVStore):
             }
             if after is not None:
                 composite["after"] = after
-            try:
-                response = await self._client.search(
-                    index=self._index,
-                    query=query,
-                    size=0,
-                    aggregations={"scopes": {"composite": composite}},
-                    track_total_hits=False,
-                )
-            except NotFoundError as exc:
-                self._missing(exc)
-                return names
-            except _DriverError as exc:
-                raise self._failure(exc, "list_collections", None) from exc
+            with self._boundary("list_collections"):
+                try:
+                    response = await self._client.search(
+                        index=self._index,
+                        query=query,
+                        size=0,
+                        aggregations={"scopes": {"composite": composite}},
+                        track_total_hits=False,
+                    )
+                except NotFoundError as exc:
+                    self._missing(exc)
+                    return names
             aggregation = response.body["aggregations"]["scopes"]
             for bucket in aggregation["buckets"]:
                 name = _schema.collection_from_scope(bucket["key"]["scope"])
@@ -466,15 +447,13 @@ class ElasticsearchStore(BaseKVStore):
 
     async def _hashed_collection(self, scope: str, query: dict[str, Any]) -> str:
         """Return the name of a collection too long to be spelled out in its scope."""
-        try:
+        with self._boundary("list_collections"):
+            # The whole source, as written: a filtered one is re-encoded (see _keys_of).
             response = await self._client.search(
                 index=self._index,
                 query={"bool": {"filter": [{"term": {"kv_scope": scope}}, query]}},
                 size=1,
-                source_includes=["collection"],
             )
-        except _DriverError as exc:
-            raise self._failure(exc, "list_collections", None) from exc
         hits = response.body["hits"]["hits"]
         name = (hits[0].get("_source") or {}).get("collection") if hits else None
         return name if type(name) is str else scope
@@ -482,21 +461,20 @@ class ElasticsearchStore(BaseKVStore):
     async def _clear(self, collection: str) -> int:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
-        try:
-            if self._refresh is False:
-                # delete_by_query sees only refreshed documents: make recent writes visible.
-                await self._client.indices.refresh(index=self._index)
-            response = await self._client.delete_by_query(
-                index=self._index,
-                query=self._collection_query(collection, time.time()),
-                conflicts="proceed",
-                refresh=True,
-            )
-        except NotFoundError as exc:
-            self._missing(exc)
-            return 0
-        except _DriverError as exc:
-            raise self._failure(exc, "clear_collection", collection) from exc
+        with self._boundary("clear_collection", collection):
+            try:
+                if self._refresh is False:
+                    # delete_by_query sees only refreshed documents: make recent writes visible.
+                    await self._client.indices.refresh(index=self._index)
+                response = await self._client.delete_by_query(
+                    index=self._index,
+                    query=self._collection_query(collection, time.time()),
+                    conflicts="proceed",
+                    refresh=True,
+                )
+            except NotFoundError as exc:
+                self._missing(exc)
+                return 0
         return int(response.body.get("deleted", 0))
 
     async def _cull(self) -> None:
@@ -505,15 +483,14 @@ class ElasticsearchStore(BaseKVStore):
         expired = {
             "range": {"expires_at": {"lte": int(time.time() * 1000), "format": "epoch_millis"}}
         }
-        try:
-            await self._client.delete_by_query(
-                index=self._index, query=expired, conflicts="proceed", refresh=True
-            )
-        except NotFoundError as exc:
-            self._missing(exc)
-            return
-        except _DriverError as exc:
-            raise self._failure(exc, "cull", None) from exc
+        with self._boundary("cull"):
+            try:
+                await self._client.delete_by_query(
+                    index=self._index, query=expired, conflicts="proceed", refresh=True
+                )
+            except NotFoundError as exc:
+                self._missing(exc)
+                return
 
     async def _close(self) -> None:
         if self._owns_client and not self._closed:
@@ -521,5 +498,23 @@ class ElasticsearchStore(BaseKVStore):
             await self._client.close()
 
     def __repr__(self) -> str:
-        where = "client=<AsyncElasticsearch>" if self._url is None else f"url={self._url!r}"
+        where = "client=<AsyncElasticsearch>" if self._url is None else f"url={redact(self._url)!r}"
         return f"ElasticsearchStore({where}, index={self._index!r}, refresh={self._refresh!r})"
+
+
+def _credential_secrets(
+    basic_auth: tuple[str, str] | None, api_key: str | tuple[str, str] | None
+) -> list[str]:
+    """The passwords and API keys to mask, also as the client sends them (base64)."""
+    secrets: list[str] = []
+    if basic_auth is not None:
+        secrets += [basic_auth[1], _base64(f"{basic_auth[0]}:{basic_auth[1]}")]
+    if isinstance(api_key, str):
+        secrets.append(api_key)
+    elif api_key is not None:
+        secrets += [api_key[1], _base64(f"{api_key[0]}:{api_key[1]}")]
+    return secrets
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()

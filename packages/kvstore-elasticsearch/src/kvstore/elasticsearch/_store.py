@@ -396,7 +396,7 @@ class ElasticsearchStore(BaseKVStore):
         exactly; a document deleted meanwhile is left out.
         """
         keys = [_schema.key_from_id(doc_id) for doc_id in ids]
-        hashed = [doc_id for doc_id, key in zip(ids, keys) if key is None]
+        hashed = [doc_id for doc_id, key in zip(ids, keys, strict=True) if key is None]
         if not hashed:
             return cast("list[str]", keys)
         response = await self._client.mget(index=self._index, ids=hashed)
@@ -405,7 +405,9 @@ class ElasticsearchStore(BaseKVStore):
             for doc in response.body["docs"]
             if doc.get("found")
         }
-        found = [read.get(doc_id) if key is None else key for doc_id, key in zip(ids, keys)]
+        found = [
+            read.get(doc_id) if key is None else key for doc_id, key in zip(ids, keys, strict=True)
+        ]
         return [key for key in found if type(key) is str]
 
     async def _collections(self) -> list[str]:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
 
 from .._base import BaseKVStore, Value
 from .._ttl_info import TTLInfo
-from .._validation import TTL, check_keys
+from .._validation import TTL, check_items, check_keys, check_name
 from ._base import BaseWrapper
+from ._in_flight import InFlight
+
+T = TypeVar("T")
 
 
 class PassthroughCacheWrapper(BaseWrapper):
@@ -29,6 +33,7 @@ class PassthroughCacheWrapper(BaseWrapper):
     def __init__(self, primary_store: BaseKVStore, cache_store: BaseKVStore) -> None:
         super().__init__(primary_store)
         self.cache = cache_store
+        self._in_flight = InFlight()
 
     async def _fill(self, collection: str, key: str, value: Value, info: TTLInfo | None) -> None:
         if info is None or info.expires_at is None:
@@ -45,9 +50,15 @@ class PassthroughCacheWrapper(BaseWrapper):
         cached, info = await self.cache.get_with_ttl(collection, key)
         if cached is not None:
             return cached, info
-        value, info = await self.store.get_with_ttl(collection, key)
-        if value is not None:
-            await self._fill(collection, key, value, info)
+        names = ((collection, key),)
+        claim = self._in_flight.begin_read(names)
+        try:
+            value, info = await self.store.get_with_ttl(collection, key)
+            if value is not None and not claim.stale:
+                claim.updating = True
+                await self._fill(collection, key, value, info)
+        finally:
+            self._in_flight.end_read(names, claim)
         return value, info
 
     async def exists(self, collection: str, key: str) -> bool:
@@ -66,39 +77,81 @@ class PassthroughCacheWrapper(BaseWrapper):
         )
         if not missing:
             return results
-        read = await self.store.get_many_with_ttl(collection, missing)
-        fetched = dict(zip(missing, read, strict=True))
-        for key, (value, info) in fetched.items():
-            if value is not None:
-                await self._fill(collection, key, value, info)
+        names = [(collection, key) for key in missing]
+        claim = self._in_flight.begin_read(names)
+        try:
+            read = await self.store.get_many_with_ttl(collection, missing)
+            fetched = dict(zip(missing, read, strict=True))
+            if not claim.stale:
+                claim.updating = True
+                for key, (value, info) in fetched.items():
+                    if value is not None:
+                        await self._fill(collection, key, value, info)
+        finally:
+            self._in_flight.end_read(names, claim)
         return [
             fetched[key] if result[0] is None else result
             for key, result in zip(key_list, results, strict=True)
         ]
 
+    async def _write_through(
+        self,
+        collection: str,
+        keys: list[str],
+        primary: Callable[[], Awaitable[T]],
+        update: Callable[[], Awaitable[object]] | None = None,
+    ) -> T:
+        """Run ``primary``, then ``update`` the cache, or delete ``keys`` from it when
+        another write of them ran at the same time."""
+        names = [(collection, key) for key in keys]
+        claim = self._in_flight.begin_write(names)
+        try:
+            result = await primary()
+            await self._in_flight.settle(names, own=claim)
+            claim.updating = True
+            if update is None or claim.overlapped or claim.stale:
+                await self.cache.delete_many(collection, keys)
+            else:
+                await update()
+        finally:
+            self._in_flight.end_write(names, claim)
+        return result
+
     async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
-        await self.store.put(collection, key, value, ttl=ttl)
-        await self.cache.put(collection, key, value, ttl=ttl)
+        check_name(collection, key)
+        await self._write_through(
+            collection,
+            [key],
+            lambda: self.store.put(collection, key, value, ttl=ttl),
+            lambda: self.cache.put(collection, key, value, ttl=ttl),
+        )
 
     async def put_many(
         self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
     ) -> None:
-        await self.store.put_many(collection, items, ttl=ttl)
-        await self.cache.put_many(collection, items, ttl=ttl)
+        keys = [key for key, _ in check_items(collection, items)]
+        await self._write_through(
+            collection,
+            keys,
+            lambda: self.store.put_many(collection, items, ttl=ttl),
+            lambda: self.cache.put_many(collection, items, ttl=ttl),
+        )
 
     async def delete(self, collection: str, key: str) -> bool:
-        removed = await self.store.delete(collection, key)
-        await self.cache.delete(collection, key)
-        return removed
+        check_name(collection, key)
+        return await self._write_through(
+            collection, [key], lambda: self.store.delete(collection, key)
+        )
 
     async def delete_many(self, collection: str, keys: Sequence[str]) -> int:
         key_list = check_keys(collection, keys)
-        removed = await self.store.delete_many(collection, key_list)
-        await self.cache.delete_many(collection, key_list)
-        return removed
+        return await self._write_through(
+            collection, key_list, lambda: self.store.delete_many(collection, key_list)
+        )
 
     async def clear_collection(self, collection: str) -> int:
         removed = await self.store.clear_collection(collection)
+        await self._in_flight.settle(self._in_flight.names_in(collection))
         await self.cache.clear_collection(collection)
         return removed
 

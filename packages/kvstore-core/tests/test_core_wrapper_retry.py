@@ -1,0 +1,116 @@
+"""RetryWrapper: operations that fail to reach the store are retried."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from kvstore.core import BaseKVStore
+from kvstore.core.errors import (
+    ConfigurationError,
+    DeserializationError,
+    InvalidKeyError,
+    SerializationError,
+    StoreConnectionError,
+)
+from kvstore.core.stores import SimpleStore
+from kvstore.core.wrappers import RetryWrapper
+from kvstore.testing import FlakyStore, StoreConformance
+
+
+class TestRetryWrapper(StoreConformance):
+    """The kit passes over a store that drops every seventh read."""
+
+    @pytest.fixture
+    async def store(self) -> AsyncIterator[BaseKVStore]:
+        inner = FlakyStore(fail_every=7)
+        async with RetryWrapper(inner, attempts=3, base_delay=0.001, max_delay=0.002) as store:
+            yield store
+
+
+@pytest.mark.parametrize("failures", [0, 1, 2])
+async def test_retry_succeeds_after_fewer_failures_than_attempts(failures: int) -> None:
+    inner = FlakyStore()
+    store = RetryWrapper(inner, attempts=3, base_delay=0.001, max_delay=0.01)
+    inner.failures = failures
+    await store.put("c", "k", {"v": 1})
+    assert inner.calls == failures + 1
+    inner.calls, inner.failures = 0, failures
+    assert await store.get("c", "k") == {"v": 1}
+    assert inner.calls == failures + 1
+
+
+async def test_retry_gives_up_after_the_attempts() -> None:
+    inner = FlakyStore(failures=5)
+    store = RetryWrapper(inner, attempts=4, base_delay=0.001, max_delay=0.01)
+    with pytest.raises(StoreConnectionError):
+        await store.get("c", "k")
+    assert inner.calls == 4
+    inner.calls = 0
+    with pytest.raises(StoreConnectionError):
+        await RetryWrapper(inner, attempts=1).get("c", "k")
+    assert inner.calls == 1
+
+
+async def test_retry_does_not_retry_other_errors() -> None:
+    inner = FlakyStore()
+    store = RetryWrapper(inner, attempts=5, base_delay=0.001)
+    inner.entries[("c", "corrupt")] = ("not an envelope", None)
+    with pytest.raises(DeserializationError):
+        await store.get("c", "corrupt")
+    assert inner.calls == 1
+    with pytest.raises(InvalidKeyError):
+        await store.get("c", "")
+    with pytest.raises(SerializationError):
+        await store.put("c", "k", {"bad": {1, 2}})
+    assert inner.calls == 1
+
+
+def test_retry_delays_are_jittered_and_bounded() -> None:
+    store = RetryWrapper(SimpleStore(), attempts=10, base_delay=0.1, max_delay=0.5)
+    for retry, cap in [(1, 0.1), (2, 0.2), (3, 0.4), (4, 0.5), (9, 0.5), (10_000, 0.5)]:
+        delays = [store.delay(retry) for _ in range(300)]
+        assert all(0 <= delay <= cap for delay in delays)
+        assert max(delays) > cap * 0.8
+        assert min(delays) < cap * 0.2
+        assert len(set(delays)) > 250
+
+
+async def test_retry_total_wait_is_bounded() -> None:
+    inner = FlakyStore(failures=3)
+    store = RetryWrapper(inner, attempts=4, base_delay=0.05, max_delay=0.08)
+    started = time.perf_counter()
+    await store.put("c", "k", {})
+    elapsed = time.perf_counter() - started
+    assert inner.calls == 4
+    assert elapsed < 0.05 + 0.08 + 0.08 + 0.1
+
+
+async def test_retry_restarts_iter_keys_before_its_first_key() -> None:
+    inner = FlakyStore()
+    store = RetryWrapper(inner, attempts=3, base_delay=0.001)
+    await store.put_many("c", {"a": {}, "b": {}})
+    inner.failures = 2
+    assert sorted([key async for key in store.iter_keys("c")]) == ["a", "b"]
+    inner.failures = 3
+    with pytest.raises(StoreConnectionError):
+        [key async for key in store.iter_keys("c")]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"attempts": 0},
+        {"attempts": 1.5},
+        {"base_delay": -1},
+        {"max_delay": float("inf")},
+        {"base_delay": 2.0, "max_delay": 1.0},
+        {"base_delay": True},
+    ],
+)
+def test_retry_rejects_bad_options(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        RetryWrapper(SimpleStore(), **options)

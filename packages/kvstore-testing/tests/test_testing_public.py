@@ -7,8 +7,13 @@ import kvstore.testing
 
 def test_testing_exports() -> None:
     assert kvstore.testing.__all__ == [
+        "CacheCoherenceConformance",
         "Capabilities",
+        "FlakyStore",
         "LoadReport",
+        "NamespaceConformance",
+        "ReadGate",
+        "SlowStore",
         "StoreConformance",
         "SyncStoreConformance",
         "run_load",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -65,37 +64,38 @@ class StoreStatistics:
         self.collections.clear()
 
 
-def _found(counters: OperationStatistics, found: bool) -> None:
-    counters.count += 1
-    if found:
-        counters.hit += 1
-    else:
-        counters.miss += 1
-
-
-def _hits(counters: OperationStatistics, values: list[Any]) -> None:
-    hits = sum(value is not None for value in values)
-    counters.record(hits, len(values) - hits)
-
-
-Counter = Callable[[CollectionStatistics, Any, Any], None]
-_COUNTERS: dict[str, Counter] = {
-    "get": lambda stats, _, value: _found(stats.get, value is not None),
-    "get_with_ttl": lambda stats, _, result: _found(stats.get, result[0] is not None),
-    "put": lambda stats, _, __: stats.put.record(1),
-    "delete": lambda stats, _, removed: _found(stats.delete, removed),
-    "exists": lambda stats, _, found: _found(stats.exists, found),
-    "ttl": lambda stats, _, info: _found(stats.ttl, info is not None),
-    "get_many": lambda stats, _, values: _hits(stats.get_many, values),
-    "get_many_with_ttl": lambda stats, _, results: _hits(
-        stats.get_many, [value for value, _ in results]
-    ),
-    "put_many": lambda stats, items, _: stats.put_many.record(len(items)),
-    "delete_many": lambda stats, keys, removed: stats.delete_many.record(
-        removed, len(set(keys)) - removed
-    ),
+# How an operation's result counts: what is a hit, and how many keys it touched.
+_FOUND, _FOUND_PAIR, _TRUE, _WRITTEN, _VALUES, _PAIRS, _ITEMS, _REMOVED = range(8)
+_COUNTED: dict[str, tuple[str, int]] = {
+    "get": ("get", _FOUND),
+    "put": ("put", _WRITTEN),
+    "get_with_ttl": ("get", _FOUND_PAIR),
+    "delete": ("delete", _TRUE),
+    "exists": ("exists", _TRUE),
+    "ttl": ("ttl", _FOUND),
+    "get_many": ("get_many", _VALUES),
+    "get_many_with_ttl": ("get_many", _PAIRS),
+    "put_many": ("put_many", _ITEMS),
+    "delete_many": ("delete_many", _REMOVED),
 }
-"""How each counted operation updates its collection's counters from its keys and result."""
+"""The counted operations: the counters each updates, and how its result counts."""
+
+
+def _hits_and_misses(kind: int, keys: Any, result: Any) -> tuple[int, int]:
+    """The hits and misses of a batch or a delete."""
+    if kind == _TRUE:
+        return (1, 0) if result else (0, 1)
+    if kind == _FOUND_PAIR:
+        return (0, 1) if result[0] is None else (1, 0)
+    if kind == _VALUES:
+        hits = sum(value is not None for value in result)
+        return hits, len(result) - hits
+    if kind == _PAIRS:
+        hits = sum(value is not None for value, _ in result)
+        return hits, len(result) - hits
+    if kind == _ITEMS:
+        return len(keys), 0
+    return result, len(set(keys)) - result  # _REMOVED: removed out of the distinct keys
 
 
 class StatisticsWrapper(AroundWrapper):
@@ -115,10 +115,25 @@ class StatisticsWrapper(AroundWrapper):
         self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
     ) -> T:
         result = await call(self.store, collection, keys, *args)
-        count = _COUNTERS.get(operation)
-        if count is not None:
-            stats = self.statistics.collections.get(collection)  # type: ignore[arg-type]
-            if stats is None:
-                stats = self.statistics.get_collection(collection)  # type: ignore[arg-type]
-            count(stats, keys, result)
+        counted = _COUNTED.get(operation)
+        if counted is None:
+            return result
+        stats = self.statistics.collections.get(collection)  # type: ignore[arg-type]
+        if stats is None:
+            stats = self.statistics.get_collection(collection)  # type: ignore[arg-type]
+        name, kind = counted
+        counters: OperationStatistics = getattr(stats, name)
+        counters.count += 1
+        # get and put, the common calls, are counted inline.
+        if kind == _FOUND:
+            if result is None:
+                counters.miss += 1
+            else:
+                counters.hit += 1
+        elif kind == _WRITTEN:
+            counters.hit += 1
+        else:
+            hits, misses = _hits_and_misses(kind, keys, result)
+            counters.hit += hits
+            counters.miss += misses
         return result

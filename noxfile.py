@@ -57,7 +57,8 @@ def _local_requirements(leaf: str) -> list[str]:
     wanted = {"core", "testing", leaf}
     for requirement in _pyproject(leaf)["project"].get("dependencies", []):
         if requirement.startswith("kvstore-"):
-            wanted.add(requirement.split(">")[0].split("<")[0].split("=")[0][8:].strip())
+            name = requirement.split("[")[0].split(">")[0].split("<")[0].split("=")[0]
+            wanted.add(name[8:].strip())
     return [str(PACKAGES / f"kvstore-{name}") for name in sorted(wanted)]
 
 
@@ -77,10 +78,13 @@ def tests(session: nox.Session, leaf: str) -> None:
 
 
 def _third_party_requirements(leaf: str) -> list[str]:
-    """What a distribution declares it needs besides other kvstore distributions."""
+    """What a distribution declares it needs besides other kvstore distributions, extras
+    included (their lowest versions are tested too)."""
+    project = _pyproject(leaf)["project"]
+    extras = project.get("optional-dependencies", {}).values()
     return [
         requirement
-        for requirement in _pyproject(leaf)["project"].get("dependencies", [])
+        for requirement in [*project.get("dependencies", []), *(r for e in extras for r in e)]
         if not requirement.startswith("kvstore-")
     ]
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from cachetools import TTLCache
 
-from kvstore.core import _envelope, _snapshot
+from kvstore.core import _envelope
 from kvstore.core._validation import normalize_ttl
 from kvstore.memory import MemoryStore
 
@@ -231,6 +231,7 @@ async def breakdown() -> None:
     payload = _envelope.encode(COLLECTION, "k", VALUE, TTL, time.time())
     cache = raw.cache
     name = (COLLECTION, "k")
+    codec = store.codec
 
     async def nothing() -> None:
         return None
@@ -241,19 +242,19 @@ async def breakdown() -> None:
         ("await of an empty coroutine", await _best_ns_async(nothing)),
         ("MemoryStore.get, total", await _best_ns_async(lambda: store.get(COLLECTION, "k"))),
         ("  backend: MemoryStore._read_record", _best_ns(lambda: store._read_record(*name))),
-        ("  core: _snapshot.thaw (the value copy)", _best_ns(lambda: _snapshot.thaw(record[0]))),
+        ("  core: codec.thaw (the value copy)", _best_ns(lambda: codec.thaw(record.snapshot))),
         (
             "MemoryStore.put, total",
             await _best_ns_async(lambda: store.put(COLLECTION, "k", VALUE, ttl=TTL)),
         ),
         ("  core: normalize_ttl", _best_ns(lambda: normalize_ttl(TTL))),
         (
-            "  core: _snapshot.snapshot (check and copy)",
-            _best_ns(lambda: _snapshot.snapshot(*name, VALUE)),
+            "  core: codec.snapshot (check and copy)",
+            _best_ns(lambda: codec.snapshot(*name, VALUE)),
         ),
         (
             "  backend: MemoryStore._write_record",
-            _best_ns(lambda: store._write_record(*name, record, TTL)),
+            _best_ns(lambda: store._write_record(*name, record)),
         ),
         ("for comparison, envelope backends:", 0.0),
         ("  _envelope.decode", _best_ns(lambda: _envelope.decode(payload, *name))),

@@ -22,6 +22,7 @@ def test_core_exports() -> None:
         "ConfigurationError",
         "DeserializationError",
         "DriverBoundary",
+        "InProcessKVStore",
         "InvalidKeyError",
         "InvalidTTLError",
         "KVStoreError",
@@ -31,12 +32,14 @@ def test_core_exports() -> None:
         "Record",
         "SerializationError",
         "SetupError",
+        "SnapshotCodec",
         "StoreConnectionError",
         "TTLInfo",
         "ValueTooLargeError",
         "open_store",
         "redact",
         "registered_schemes",
+        "snapshot_codec",
     ]
 
 

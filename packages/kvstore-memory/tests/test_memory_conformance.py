@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from kvstore.core import BaseKVStore, _base, _snapshot
+from kvstore.core import BaseKVStore, snapshot_codec
 from kvstore.memory import MemoryStore
 from kvstore.testing import Capabilities, StoreConformance
 
@@ -24,21 +24,29 @@ class TestMemoryStore(StoreConformance):
         await store.close()
 
 
+class MarshalMemoryStore(MemoryStore):
+    """MemoryStore on core's standard-library codec, through the documented seam."""
+
+    codec = snapshot_codec("marshal")
+
+
 class TestMemoryStoreOnMarshalSnapshots(TestMemoryStore):
     """The whole kit again with core's standard-library codec (``marshal`` snapshots), the one
-    core uses where orjson is not installed: kvstore-memory requires orjson, but a store of
-    another distribution may run on core alone."""
+    core uses where its orjson extra is not installed: kvstore-memory requires it, but a store
+    of another distribution may run on core alone."""
 
     @pytest.fixture
-    async def store(self, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BaseKVStore]:
-        monkeypatch.setattr(_base, "_snapshot_of", _snapshot.marshal_snapshot)
-        monkeypatch.setattr(_base, "_thaw", _snapshot.marshal_thaw)
-        store = MemoryStore(max_entries=MAX_ENTRIES)
+    async def store(self) -> AsyncIterator[BaseKVStore]:
+        store = MarshalMemoryStore(max_entries=MAX_ENTRIES)
         yield store
         await store.close()
 
-    async def test_the_store_holds_marshal_snapshots(self, store: BaseKVStore) -> None:
+    async def test_the_store_holds_marshal_snapshots(self, store: MemoryStore) -> None:
         await store.put("c", "k", {"v": [1, 2.5, None]})
         record = store._read_record("c", "k")
         assert record is not None
-        assert marshal.loads(record[0]) == {"v": [1, 2.5, None]}
+        assert marshal.loads(record.snapshot) == {"v": [1, 2.5, None]}
+
+
+def test_memory_store_copies_values_with_orjson() -> None:
+    assert MemoryStore.codec is snapshot_codec("orjson")

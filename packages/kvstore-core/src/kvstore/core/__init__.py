@@ -3,12 +3,15 @@ built-in stores."""
 
 from ._base import BaseKVStore as BaseKVStore
 from ._base import Payload as Payload
-from ._base import Record as Record
 from ._boundary import DriverBoundary as DriverBoundary
+from ._in_process import InProcessKVStore as InProcessKVStore
+from ._in_process import Record as Record
 from ._protocol import KVStoreProtocol as KVStoreProtocol
 from ._redaction import redact as redact
 from ._registry import open_store as open_store
 from ._registry import registered_schemes as registered_schemes
+from ._snapshot import SnapshotCodec as SnapshotCodec
+from ._snapshot import snapshot_codec as snapshot_codec
 from ._ttl_info import TTLInfo as TTLInfo
 from ._validation import TTL as TTL
 from .errors import (
@@ -48,6 +51,7 @@ __all__ = [
     "ConfigurationError",
     "DeserializationError",
     "DriverBoundary",
+    "InProcessKVStore",
     "InvalidKeyError",
     "InvalidTTLError",
     "KVStoreError",
@@ -57,10 +61,12 @@ __all__ = [
     "Record",
     "SerializationError",
     "SetupError",
+    "SnapshotCodec",
     "StoreConnectionError",
     "TTLInfo",
     "ValueTooLargeError",
     "open_store",
     "redact",
     "registered_schemes",
+    "snapshot_codec",
 ]

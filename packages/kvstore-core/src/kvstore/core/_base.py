@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any
 
 from typing_extensions import Self
 
-from . import _envelope, _snapshot
+from . import _envelope
 from ._ttl_info import TTLInfo
 from ._validation import (
     TTL,
@@ -25,17 +25,7 @@ Value = dict[str, Any]
 Payload = str | bytes | dict[str, Any]
 """What a backend's ``_read`` returns: the envelope text, or the envelope document its driver
 already parsed (a fresh dict that nothing else holds, checked by core without parsing again)."""
-Record = tuple[_snapshot.Snapshot, float, float | None, float | None]
-"""An entry as core hands it to a backend that holds metadata natively (``_native_records``):
-(value snapshot, created, ttl, deadline). ``created`` and ``deadline`` (None: never expires)
-are on the monotonic clock (``time.monotonic()``), so a change of the system clock neither
-expires nor revives entries; ``ttl()`` turns them into wall-clock times when asked. The
-backend holds the tuple as it is and hands the same tuple back; it may read the deadline
-(index 3) to reclaim expired entries."""
 
-_snapshot_of = _snapshot.snapshot
-_thaw = _snapshot.thaw
-_monotonic = time.monotonic
 _INF = float("inf")
 
 
@@ -48,16 +38,9 @@ class BaseKVStore:
     read back) between the store and its storage. Batch primitives default to
     loops over the single ones; a backend with a batch primitive overrides them.
 
-    A backend that keeps each entry's metadata itself (an in-process store) sets
-    ``_native_records = True`` and implements the record primitives instead of ``_read``,
-    ``_write`` and their batch forms: it then holds each entry as a :data:`Record` (a
-    private snapshot of the value plus its times), with no envelope built or parsed. Record
-    primitives are plain methods, not coroutines: an in-process store has nothing to wait
-    for, and they run on the event loop, so they must not block.
+    A store that holds entries in process derives from
+    :class:`~kvstore.core.InProcessKVStore` instead, which holds records, not envelopes.
     """
-
-    _native_records: ClassVar[bool] = False
-    """True if the backend implements ``_read_record`` / ``_write_record`` (and uses them)."""
 
     # -- primitives a backend implements -------------------------------------------
 
@@ -79,25 +62,6 @@ class BaseKVStore:
         """Store every (key, payload) pair with the same ``ttl``."""
         for key, payload in entries:
             await self._write(collection, key, payload, ttl)
-
-    def _read_record(self, collection: str, key: str) -> Record | None:
-        """Return the record stored for (collection, key), or None (``_native_records`` only)."""
-        raise NotImplementedError
-
-    def _read_records(self, collection: str, keys: list[str]) -> list[Record | None]:
-        """Return the records of ``keys`` in order (duplicates possible)."""
-        return [self._read_record(collection, key) for key in keys]
-
-    def _write_record(self, collection: str, key: str, record: Record, ttl: float | None) -> None:
-        """Store ``record`` as it is; a positive ``ttl`` (seconds) lets the backend reclaim it."""
-        raise NotImplementedError
-
-    def _write_records(
-        self, collection: str, entries: list[tuple[str, Record]], ttl: float | None
-    ) -> None:
-        """Store every (key, record) pair with the same ``ttl``."""
-        for key, record in entries:
-            self._write_record(collection, key, record, ttl)
 
     async def _remove(self, collection: str, key: str) -> bool:
         """Remove (collection, key); True if a live entry was removed."""
@@ -146,15 +110,6 @@ class BaseKVStore:
         """
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
-        if self._native_records:
-            record = self._read_record(collection, key)
-            if record is None:
-                return None
-            deadline = record[3]
-            if deadline is not None and deadline <= _monotonic():
-                return None
-            thawed: Value = _thaw(record[0])
-            return thawed
         payload = await self._read(collection, key)
         if payload is None:
             return None
@@ -185,15 +140,6 @@ class BaseKVStore:
             seconds = ttl  # the common case, without a call
         else:
             seconds = normalize_ttl(ttl)
-        if self._native_records:
-            snapshot = _snapshot_of(collection, key, value)
-            if seconds is not None and seconds <= 0:
-                await self._remove(collection, key)
-                return
-            now = _monotonic()
-            record = (snapshot, now, seconds, None if seconds is None else now + seconds)
-            self._write_record(collection, key, record, seconds)
-            return
         payload = _envelope.encode(collection, key, value, seconds, time.time())
         if seconds is not None and seconds <= 0:
             await self._remove(collection, key)
@@ -219,15 +165,6 @@ class BaseKVStore:
         key_list = check_keys(collection, keys)
         if not key_list:
             return []
-        if self._native_records:
-            records = self._read_records(collection, key_list)
-            now = _monotonic()
-            return [
-                None
-                if record is None or (record[3] is not None and record[3] <= now)
-                else _thaw(record[0])
-                for record in records
-            ]
         payloads = await self._read_many(collection, key_list)
         now = time.time()
         values: list[Value | None] = []
@@ -250,20 +187,6 @@ class BaseKVStore:
         """
         pairs = check_items(collection, items)
         seconds = normalize_ttl(ttl)
-        if self._native_records:
-            now = _monotonic()
-            deadline = None if seconds is None else now + seconds
-            records = [
-                (key, (_snapshot_of(collection, key, value), now, seconds, deadline))
-                for key, value in pairs
-            ]
-            if not records:
-                return
-            if seconds is not None and seconds <= 0:
-                await self._remove_many(collection, [key for key, _ in records])
-                return
-            self._write_records(collection, records, seconds)
-            return
         now = time.time()
         entries = [
             (key, _envelope.encode(collection, key, value, seconds, now)) for key, value in pairs
@@ -288,11 +211,6 @@ class BaseKVStore:
         """Return the live value and its metadata together, or (None, None)."""
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
-        if self._native_records:
-            record = self._read_record(collection, key)
-            if record is None or (record[3] is not None and record[3] <= _monotonic()):
-                return None, None
-            return _thaw(record[0]), self._record_info(collection, key, record)
         payload = await self._read(collection, key)
         if payload is None:
             return None, None
@@ -308,15 +226,6 @@ class BaseKVStore:
         key_list = check_keys(collection, keys)
         if not key_list:
             return []
-        if self._native_records:
-            records = self._read_records(collection, key_list)
-            now = _monotonic()
-            return [
-                (None, None)
-                if record is None or (record[3] is not None and record[3] <= now)
-                else (_thaw(record[0]), self._record_info(collection, key, record))
-                for key, record in zip(key_list, records, strict=False)
-            ]
         payloads = await self._read_many(collection, key_list)
         now = time.time()
         results: list[tuple[Value | None, TTLInfo | None]] = []
@@ -327,19 +236,6 @@ class BaseKVStore:
             else:
                 results.append((document["value"], _envelope.ttl_info(document)))
         return results
-
-    @staticmethod
-    def _record_info(collection: str, key: str, record: Record) -> TTLInfo:
-        """Return the TTLInfo of a record read for (collection, key), in wall-clock time."""
-        to_wall = time.time() - _monotonic()
-        deadline = record[3]
-        return _envelope.info(
-            collection,
-            key,
-            record[1] + to_wall,
-            record[2],
-            None if deadline is None else deadline + to_wall,
-        )
 
     async def keys(self, collection: str, *, limit: int | None = None) -> list[str]:
         """Return the collection's live keys, all of them unless ``limit`` is given.
@@ -398,4 +294,4 @@ class BaseKVStore:
         return f"{type(self).__name__}()"
 
 
-__all__ = ["BaseKVStore", "Payload", "Record", "Value"]
+__all__ = ["BaseKVStore", "Payload", "Value"]

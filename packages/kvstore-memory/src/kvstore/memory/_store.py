@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from heapq import heapify, heappop, heappush
 
-from kvstore.core import BaseKVStore, Record
+from kvstore.core import InProcessKVStore, Record
 from kvstore.core.errors import ConfigurationError
 
 _Name = tuple[str, str]
@@ -64,15 +64,15 @@ def _reap(store_ref: weakref.ReferenceType[MemoryStore], loop: asyncio.AbstractE
         store._reap(loop)
 
 
-class MemoryStore(BaseKVStore):
+class MemoryStore(InProcessKVStore):
     """An in-process store: bounded, least recently used entry evicted first, TTL per entry.
 
-    Each entry holds core's record (a private snapshot of the value and its times: the
-    store holds metadata natively, with no JSON envelope), so nothing a caller holds is
-    ever shared with the store. Expiry is computed on the monotonic clock. Expired entries are
-    hidden at once and reclaimed without any call: writes with a TTL reclaim a few that
-    are due, and a timer on the running event loop reclaims the rest shortly after they
-    expire. The store is safe to use from several event loops, in one thread or several.
+    Each entry holds core's record (a private snapshot of the value and its times, with no
+    JSON envelope), so nothing a caller holds is ever shared with the store. Expiry is
+    computed on the monotonic clock. Expired entries are hidden at once and reclaimed without
+    any call: writes with a TTL reclaim a few that are due, and a timer on the running event
+    loop reclaims the rest shortly after they expire. The store is safe to use from several
+    event loops, in one thread or several.
 
     Args:
         max_entries: the most entries held at once; writing past it reclaims an expired
@@ -82,11 +82,10 @@ class MemoryStore(BaseKVStore):
         ConfigurationError: ``max_entries`` is not an int >= 1.
     """
 
-    _native_records = True
-
     def __init__(self, max_entries: int = 1000) -> None:
         if type(max_entries) is not int or max_entries < 1:
             raise ConfigurationError(f"max_entries must be an int >= 1, got {max_entries!r}")
+        super().__init__()
         self._max_entries = max_entries
         self._entries: OrderedDict[_Name, Record] = OrderedDict()
         """Every entry, least recently used first."""
@@ -147,7 +146,7 @@ class MemoryStore(BaseKVStore):
                 append(record)
         return records
 
-    def _write_record(self, collection: str, key: str, record: Record, ttl: float | None) -> None:
+    def _write_record(self, collection: str, key: str, record: Record) -> None:
         name = (collection, key)
         lock = self._lock
         lock.acquire()
@@ -157,14 +156,14 @@ class MemoryStore(BaseKVStore):
             # record's deadline (if any) tells which bucket to take the name out of.
             old = entries.pop(name, None)
             entries[name] = record
-            deadline = record[3]
+            deadline = record.deadline
             if deadline is None:
-                if old is not None and old[3] is not None:
-                    self._unbucket(name, old[3])
+                if old is not None and old.deadline is not None:
+                    self._unbucket(name, old.deadline)
             else:
                 # _slot() written out, here and for the old deadline: this is every put's path.
                 slot = (deadline if deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
-                if old is not None and (old_deadline := old[3]) is not None:
+                if old is not None and (old_deadline := old.deadline) is not None:
                     old_slot = (
                         (old_deadline if old_deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
                     )
@@ -176,7 +175,7 @@ class MemoryStore(BaseKVStore):
                             if not old_bucket:
                                 del self._buckets[old_slot]
                 bucket = self._buckets.get(slot)
-                now = record[1]  # when core wrote it: the monotonic clock, just read
+                now = record.created  # when core wrote it: the monotonic clock, just read
                 if bucket is None:
                     self._open_bucket(slot, {name}, now)
                 else:
@@ -188,28 +187,26 @@ class MemoryStore(BaseKVStore):
         finally:
             lock.release()
 
-    def _write_records(
-        self, collection: str, entries: list[tuple[str, Record]], ttl: float | None
-    ) -> None:
+    def _write_records(self, collection: str, entries: list[tuple[str, Record]]) -> None:
         with self._lock:
             table = self._entries
             pop = table.pop
             unbucket = self._unbucket
             # One batch, one deadline (core gives every record of a batch the same one).
-            deadline = entries[0][1][3] if entries else None
+            deadline = entries[0][1].deadline if entries else None
             names: set[_Name] = set()
             for key, record in entries:
                 name = (collection, key)
                 old = pop(name, None)
                 table[name] = record
-                if old is not None and old[3] is not None:
-                    unbucket(name, old[3])
+                if old is not None and old.deadline is not None:
+                    unbucket(name, old.deadline)
                 if deadline is not None:
                     names.add(name)
             if deadline is not None:
                 slot = _slot(deadline)
                 bucket = self._buckets.get(slot)
-                now = entries[0][1][1]
+                now = entries[0][1].created
                 if bucket is None:
                     self._open_bucket(slot, names, now)
                 else:
@@ -225,7 +222,7 @@ class MemoryStore(BaseKVStore):
             record = self._entries.pop(name, None)
             if record is None:
                 return False
-            deadline = record[3]
+            deadline = record.deadline
             if deadline is not None:
                 self._unbucket(name, deadline)
         return deadline is None or deadline > _monotonic()
@@ -240,7 +237,7 @@ class MemoryStore(BaseKVStore):
                 record = pop(name, None)
                 if record is not None:
                     self._removed += 1
-                    deadline = record[3]
+                    deadline = record.deadline
                     if deadline is None:
                         removed += 1
                         continue
@@ -257,7 +254,7 @@ class MemoryStore(BaseKVStore):
             keys = [
                 key
                 for (name, key), record in self._entries.items()
-                if name == collection and (record[3] is None or record[3] > now)
+                if name == collection and (record.deadline is None or record.deadline > now)
             ]
         for start in range(0, len(keys), PAGE_SIZE):
             yield keys[start : start + PAGE_SIZE]
@@ -269,7 +266,7 @@ class MemoryStore(BaseKVStore):
                 {
                     name
                     for (name, _), record in self._entries.items()
-                    if record[3] is None or record[3] > now
+                    if record.deadline is None or record.deadline > now
                 }
             )
 
@@ -280,7 +277,7 @@ class MemoryStore(BaseKVStore):
             now = _monotonic()
             doomed = [name for name in entries if name[0] == collection]
             for name in doomed:
-                deadline = entries.pop(name)[3]
+                deadline = entries.pop(name).deadline
                 if deadline is None:
                     removed += 1
                     continue
@@ -301,7 +298,7 @@ class MemoryStore(BaseKVStore):
             entries = self._entries
             for slot in [slot for slot in self._buckets if slot <= current]:
                 for name in list(self._buckets[slot]):
-                    deadline = entries[name][3]
+                    deadline = entries[name].deadline
                     if deadline is not None and deadline <= now:
                         del entries[name]
                         self._unbucket(name, deadline)
@@ -382,8 +379,8 @@ class MemoryStore(BaseKVStore):
                 if len(entries) < before:
                     continue
             name, record = entries.popitem(last=False)
-            if record[3] is not None:
-                self._unbucket(name, record[3])
+            if record.deadline is not None:
+                self._unbucket(name, record.deadline)
 
     def _shrink(self) -> None:
         """Rebuild the table once many entries were removed, to hand its memory back."""
@@ -427,7 +424,8 @@ class MemoryStore(BaseKVStore):
             reaper.handle = loop.call_later(max(0.0, reaper.when - now), _reap, self._ref, loop)
 
     def __repr__(self) -> str:
-        return f"MemoryStore(max_entries={self._max_entries!r}, entries={len(self._entries)})"
+        name = type(self).__name__
+        return f"{name}(max_entries={self._max_entries!r}, entries={len(self._entries)})"
 
 
 def _runs_here(loop: asyncio.AbstractEventLoop) -> bool:

@@ -34,10 +34,11 @@ class SimpleStore(BaseKVStore):
         entry = self.entries.get(name)
         if entry is None:
             return None
-        if entry[1] is not None and entry[1] <= now:
+        payload, expires_at = entry
+        if expires_at is not None and expires_at <= now:
             del self.entries[name]
             return None
-        return entry[0]
+        return payload
 
     async def _read(self, collection: str, key: str) -> Payload | None:
         return self._live((collection, key), time.time())

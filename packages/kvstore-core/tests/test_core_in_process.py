@@ -1,15 +1,17 @@
-"""Values held as records (no envelope) keep the envelope's guarantees; the fast paths match."""
+"""In-process stores hold records (no envelope) with the envelope's guarantees; both codecs."""
 
 from __future__ import annotations
 
 import inspect
 import json
+import marshal
 import math
+import subprocess
 import sys
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum, IntEnum
@@ -20,22 +22,32 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kvstore.core import BaseKVStore, Record, _envelope, _snapshot
-from kvstore.core.errors import SerializationError
+from kvstore.core import (
+    BaseKVStore,
+    InProcessKVStore,
+    Record,
+    SnapshotCodec,
+    _envelope,
+    snapshot_codec,
+)
+from kvstore.core.errors import ConfigurationError, SerializationError
 from kvstore.testing import StoreConformance
 
 
-class RecordStore(BaseKVStore):
-    """The smallest backend holding metadata natively: only the required primitives."""
-
-    _native_records = True
+class RecordStore(InProcessKVStore):
+    """The smallest in-process backend: only the required primitives."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.records: dict[tuple[str, str], Record] = {}
 
     def _live(self, name: tuple[str, str]) -> Record | None:
         record = self.records.get(name)
-        if record is not None and record[3] is not None and record[3] <= time.monotonic():
+        if (
+            record is not None
+            and record.deadline is not None
+            and record.deadline <= time.monotonic()
+        ):
             del self.records[name]
             return None
         return record
@@ -43,7 +55,7 @@ class RecordStore(BaseKVStore):
     def _read_record(self, collection: str, key: str) -> Record | None:
         return self._live((collection, key))
 
-    def _write_record(self, collection: str, key: str, record: Record, ttl: float | None) -> None:
+    def _write_record(self, collection: str, key: str, record: Record) -> None:
         self.records[(collection, key)] = record
 
     async def _remove(self, collection: str, key: str) -> bool:
@@ -114,39 +126,81 @@ json_values = st.recursive(
 )
 
 
-CODECS = [
-    pytest.param(_snapshot.marshal_snapshot, _snapshot.marshal_thaw, id="marshal"),
-    pytest.param(_snapshot.orjson_snapshot, _snapshot.orjson_thaw, id="orjson"),
-]
+MARSHAL = snapshot_codec("marshal")
+ORJSON = snapshot_codec("orjson")
+CODECS = [pytest.param(MARSHAL, id="marshal"), pytest.param(ORJSON, id="orjson")]
 """Both codecs, whichever one this environment uses by default."""
 
 
-@pytest.mark.parametrize(("snapshot", "thaw"), CODECS)
+@pytest.mark.parametrize("codec", CODECS)
 @given(value=st.dictionaries(st.text(max_size=5), json_values, max_size=5))
-def test_a_snapshot_reads_back_what_json_would(
-    snapshot: Callable[..., Any], thaw: Callable[[Any], Any], value: dict[str, Any]
-) -> None:
+def test_a_snapshot_reads_back_what_json_would(codec: SnapshotCodec, value: dict[str, Any]) -> None:
     expected = json.loads(json.dumps(value))
-    thawed = thaw(snapshot("c", "k", value))
+    thawed = codec.thaw(codec.snapshot("c", "k", value))
     assert thawed == expected
     assert json.dumps(thawed) == json.dumps(expected)  # same types: bool stays bool, no tuples
-    assert thaw(snapshot("c", "k", value)) is not thawed  # a fresh copy every time
+    assert codec.thaw(codec.snapshot("c", "k", value)) is not thawed  # a fresh copy every time
 
 
-@pytest.mark.parametrize(("snapshot", "thaw"), CODECS)
-def test_values_orjson_cannot_hold_read_back_exactly(
-    snapshot: Callable[..., Any], thaw: Callable[[Any], Any]
-) -> None:
+@pytest.mark.parametrize("codec", CODECS)
+def test_values_orjson_cannot_hold_read_back_exactly(codec: SnapshotCodec) -> None:
     deep: Any = "bottom"
     for _ in range(400):
         deep = [deep]
     for value in ({"s": "\ud800 lone"}, {"big": 10**40, "neg": -(10**40)}, {"deep": deep}):
-        assert thaw(snapshot("c", "k", value)) == json.loads(json.dumps(value))
+        assert codec.thaw(codec.snapshot("c", "k", value)) == json.loads(json.dumps(value))
 
 
-def test_the_default_codec_is_orjson_when_installed() -> None:
-    assert _snapshot.snapshot is _snapshot.orjson_snapshot
-    assert _snapshot.thaw is _snapshot.orjson_thaw
+def test_the_default_codec_is_orjson_when_the_extra_is_installed() -> None:
+    assert snapshot_codec() is ORJSON
+    assert InProcessKVStore.codec is ORJSON
+    assert (ORJSON.name, MARSHAL.name) == ("orjson", "marshal")
+    assert repr(MARSHAL) == "snapshot_codec('marshal')"
+
+
+def test_without_the_orjson_extra_the_default_codec_is_marshal() -> None:
+    script = (
+        "import sys\n"
+        "sys.modules['orjson'] = None  # as if the extra were not installed\n"
+        "from kvstore.core import ConfigurationError, InProcessKVStore, snapshot_codec\n"
+        "assert snapshot_codec() is snapshot_codec('marshal') is InProcessKVStore.codec\n"
+        "try:\n"
+        "    snapshot_codec('orjson')\n"
+        "except ConfigurationError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert 'pip install "kvstore-core[orjson]"' in done.stdout
+
+
+def test_an_unknown_codec_is_refused_by_name() -> None:
+    with pytest.raises(ConfigurationError, match=r"'json'.*'orjson' or 'marshal'"):
+        snapshot_codec("json")
+
+
+class MarshalRecordStore(RecordStore):
+    codec = MARSHAL
+
+
+async def test_a_store_copies_values_with_the_codec_its_class_names() -> None:
+    orjson_store, marshal_store = RecordStore(), MarshalRecordStore()
+    for store in (orjson_store, marshal_store):
+        await store.put("c", "k", {"v": [1, 2.5]})
+        await store.put_many("c", {"m": {"v": True}})
+    assert orjson.loads(orjson_store.records[("c", "k")].snapshot) == {"v": [1, 2.5]}
+    assert marshal.loads(marshal_store.records[("c", "k")].snapshot) == {"v": [1, 2.5]}
+    assert marshal.loads(marshal_store.records[("c", "m")].snapshot) == {"v": True}
+    assert await marshal_store.get_many("c", ["k", "m"]) == [{"v": [1, 2.5]}, {"v": True}]
+
+
+class TestMarshalRecordStore(StoreConformance):
+    @pytest.fixture
+    async def store(self) -> AsyncIterator[BaseKVStore]:
+        store = MarshalRecordStore()
+        yield store
+        await store.close()
 
 
 @given(st.dictionaries(st.text(max_size=5), json_values, max_size=5), st.text(min_size=1))
@@ -168,12 +222,12 @@ def test_the_envelope_written_directly_equals_the_encoded_document(
         assert _envelope.encode(name, name, value, ttl, now) == expected
 
 
-@pytest.mark.parametrize(("snapshot", "thaw"), CODECS)
+@pytest.mark.parametrize("codec", CODECS)
 def test_a_list_shared_inside_a_value_is_read_back_as_separate_lists(
-    snapshot: Callable[..., Any], thaw: Callable[[Any], Any]
+    codec: SnapshotCodec,
 ) -> None:
     shared = [1]
-    thawed = thaw(snapshot("c", "k", {"a": shared, "b": shared}))
+    thawed = codec.thaw(codec.snapshot("c", "k", {"a": shared, "b": shared}))
     thawed["a"].append(2)
     assert thawed == {"a": [1, 2], "b": [1]}
 
@@ -229,9 +283,9 @@ def _cyclic() -> dict[str, Any]:
     ],
 )
 def test_what_json_refuses_is_refused_by_every_path(bad: Any) -> None:
-    for snapshot in (_snapshot.marshal_snapshot, _snapshot.orjson_snapshot):
+    for codec in (MARSHAL, ORJSON):
         with pytest.raises(SerializationError, match=r"'c'.*'k'"):
-            snapshot("c", "k", bad)
+            codec.snapshot("c", "k", bad)
     with pytest.raises(SerializationError, match=r"'c'.*'k'"):
         _envelope.encode("c", "k", bad, None, time.time())
 
@@ -262,7 +316,7 @@ def test_a_value_nested_past_the_recursion_limit_never_escapes_as_recursion_erro
     sys.setrecursionlimit(len(inspect.stack(0)) + 50)
     outcome: Any
     try:
-        outcome = _snapshot.orjson_snapshot("c", "k", value)
+        outcome = ORJSON.snapshot("c", "k", value)
     except SerializationError as exc:
         outcome = exc
     finally:
@@ -270,5 +324,5 @@ def test_a_value_nested_past_the_recursion_limit_never_escapes_as_recursion_erro
     if isinstance(outcome, SerializationError):  # a clear refusal (CPython 3.10, 3.11)
         assert "'c'" in str(outcome) and "'k'" in str(outcome)
     else:  # the checked path's C encoder has its own limit on later versions
-        assert _snapshot.orjson_thaw(outcome) == value
-    assert _snapshot.orjson_thaw(_snapshot.orjson_snapshot("c", "k", value)) == value
+        assert ORJSON.thaw(outcome) == value
+    assert ORJSON.thaw(ORJSON.snapshot("c", "k", value)) == value

@@ -1,0 +1,203 @@
+"""InProcessKVStore: the base of stores that hold entries in process, as records (no envelope)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from . import _envelope
+from ._base import BaseKVStore, Value
+from ._snapshot import Snapshot, SnapshotCodec, snapshot_codec
+from ._ttl_info import TTLInfo
+from ._validation import TTL, check_items, check_keys, check_name, normalize_ttl
+
+_monotonic = time.monotonic
+_new_record = object.__new__
+_INF = float("inf")
+
+
+class Record:
+    """An entry as an in-process store holds it: a private copy of the value and its times.
+
+    ``created`` and ``deadline`` (None: never expires) are on the monotonic clock
+    (``time.monotonic()``), so a change of the system clock neither expires nor revives
+    entries; ``ttl()`` turns them into wall-clock times when asked. Core builds a record on
+    every write; the store holds it as it is, hands the same record back, and may read its
+    ``deadline`` to reclaim expired entries.
+    """
+
+    # A class with slots rather than a NamedTuple: reading a field is as fast as indexing a
+    # tuple (a NamedTuple's are slower), and a put builds it for less (docs/decisions.md).
+    __slots__ = ("created", "deadline", "snapshot", "ttl")
+
+    def __init__(
+        self, snapshot: Snapshot, created: float, ttl: float | None, deadline: float | None
+    ) -> None:
+        self.snapshot = snapshot
+        """The value's copy, made by the store's codec; only its ``thaw`` reads it."""
+        self.created = created
+        """When the entry was written (monotonic seconds)."""
+        self.ttl = ttl
+        """The TTL it was written with (seconds), or None."""
+        self.deadline = deadline
+        """When it expires (monotonic seconds), or None for never."""
+
+    def __repr__(self) -> str:
+        return f"Record(created={self.created!r}, ttl={self.ttl!r}, deadline={self.deadline!r})"
+
+
+class InProcessKVStore(BaseKVStore):
+    """A store that holds each entry in process as a :class:`Record`, with no envelope.
+
+    Core checks the value and copies it with :attr:`codec` on every write, builds the record,
+    and decides expiry from the record's deadline on every read, handing back a fresh value.
+    A backend implements ``_read_record`` and ``_write_record`` (batch forms optional) besides
+    ``_remove``, ``_scan`` and ``_collections``; the envelope primitives (``_read``,
+    ``_write``) are not used. Record primitives are plain methods, not coroutines: an
+    in-process store has nothing to wait for, and they run on the event loop, so they must not
+    block. A subclass's ``__init__`` calls ``super().__init__()``.
+    """
+
+    codec: ClassVar[SnapshotCodec] = snapshot_codec()
+    """How values are copied: orjson with the ``kvstore-core[orjson]`` extra, else marshal.
+    A subclass may set another codec (:func:`kvstore.core.snapshot_codec`)."""
+
+    def __init__(self) -> None:
+        # Every get and put uses the codec: an instance attribute is found faster than a
+        # class one (docs/decisions.md).
+        self._codec = self.codec
+
+    # -- primitives a backend implements -------------------------------------------
+
+    def _read_record(self, collection: str, key: str) -> Record | None:
+        """Return the record stored for (collection, key), or None."""
+        raise NotImplementedError
+
+    def _read_records(self, collection: str, keys: list[str]) -> list[Record | None]:
+        """Return the records of ``keys`` in order (duplicates possible)."""
+        return [self._read_record(collection, key) for key in keys]
+
+    def _write_record(self, collection: str, key: str, record: Record) -> None:
+        """Hold ``record`` as it is for (collection, key), replacing any entry."""
+        raise NotImplementedError
+
+    def _write_records(self, collection: str, entries: list[tuple[str, Record]]) -> None:
+        """Hold every (key, record) pair; every record of a batch has the same times."""
+        for key, record in entries:
+            self._write_record(collection, key, record)
+
+    # -- the protocol over records ------------------------------------------------------
+
+    async def get(self, collection: str, key: str) -> Value | None:
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
+        record = self._read_record(collection, key)
+        if record is None:
+            return None
+        deadline = record.deadline
+        if deadline is not None and deadline <= _monotonic():
+            return None
+        value: Value = self._codec.thaw(record.snapshot)
+        return value
+
+    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
+        seconds: float | None
+        if ttl is None:
+            seconds = None
+        elif type(ttl) is float and 0.0 < ttl < _INF:
+            seconds = ttl  # the common case, without a call
+        else:
+            seconds = normalize_ttl(ttl)
+        snapshot = self._codec.snapshot(collection, key, value)
+        if seconds is not None and seconds <= 0:
+            await self._remove(collection, key)
+            return
+        now = _monotonic()
+        # Record.__init__ written out: a class call costs a put 5% more instructions.
+        record = _new_record(Record)
+        record.snapshot = snapshot
+        record.created = now
+        record.ttl = seconds
+        record.deadline = None if seconds is None else now + seconds
+        self._write_record(collection, key, record)
+
+    async def get_many(self, collection: str, keys: Sequence[str]) -> list[Value | None]:
+        key_list = check_keys(collection, keys)
+        if not key_list:
+            return []
+        records = self._read_records(collection, key_list)
+        now = _monotonic()
+        thaw = self._codec.thaw
+        return [
+            None
+            if record is None or (record.deadline is not None and record.deadline <= now)
+            else thaw(record.snapshot)
+            for record in records
+        ]
+
+    async def put_many(
+        self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
+    ) -> None:
+        pairs = check_items(collection, items)
+        seconds = normalize_ttl(ttl)
+        now = _monotonic()
+        deadline = None if seconds is None else now + seconds
+        snapshot = self._codec.snapshot
+        entries: list[tuple[str, Record]] = []
+        for key, value in pairs:
+            # Record.__init__ written out, as in put.
+            record = _new_record(Record)
+            record.snapshot = snapshot(collection, key, value)
+            record.created = now
+            record.ttl = seconds
+            record.deadline = deadline
+            entries.append((key, record))
+        if not entries:
+            return
+        if seconds is not None and seconds <= 0:
+            await self._remove_many(collection, [key for key, _ in entries])
+            return
+        self._write_records(collection, entries)
+
+    async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
+        record = self._read_record(collection, key)
+        if record is None or (record.deadline is not None and record.deadline <= _monotonic()):
+            return None, None
+        return self._codec.thaw(record.snapshot), _info(collection, key, record)
+
+    async def get_many_with_ttl(
+        self, collection: str, keys: Sequence[str]
+    ) -> list[tuple[Value | None, TTLInfo | None]]:
+        key_list = check_keys(collection, keys)
+        if not key_list:
+            return []
+        records = self._read_records(collection, key_list)
+        now = _monotonic()
+        thaw = self._codec.thaw
+        return [
+            (None, None)
+            if record is None or (record.deadline is not None and record.deadline <= now)
+            else (thaw(record.snapshot), _info(collection, key, record))
+            for key, record in zip(key_list, records, strict=False)
+        ]
+
+
+def _info(collection: str, key: str, record: Record) -> TTLInfo:
+    """Return the TTLInfo of a record read for (collection, key), in wall-clock time."""
+    to_wall = time.time() - _monotonic()
+    deadline = record.deadline
+    return _envelope.info(
+        collection,
+        key,
+        record.created + to_wall,
+        record.ttl,
+        None if deadline is None else deadline + to_wall,
+    )
+
+
+__all__ = ["InProcessKVStore", "Record"]

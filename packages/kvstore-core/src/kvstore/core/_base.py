@@ -168,7 +168,7 @@ class BaseKVStore:
         payloads = await self._read_many(collection, key_list)
         now = time.time()
         values: list[Value | None] = []
-        for key, payload in zip(key_list, payloads, strict=False):
+        for key, payload in zip(key_list, payloads, strict=True):
             if payload is None:
                 values.append(None)
                 continue
@@ -229,7 +229,7 @@ class BaseKVStore:
         payloads = await self._read_many(collection, key_list)
         now = time.time()
         results: list[tuple[Value | None, TTLInfo | None]] = []
-        for key, payload in zip(key_list, payloads, strict=False):
+        for key, payload in zip(key_list, payloads, strict=True):
             document = None if payload is None else _envelope.decode(payload, collection, key)
             if document is None or not _envelope.is_live(document, now):
                 results.append((None, None))

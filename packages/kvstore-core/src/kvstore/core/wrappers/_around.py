@@ -11,8 +11,9 @@ from .._validation import TTL
 from ._base import BaseWrapper, close_iterator, materialised
 
 T = TypeVar("T")
-Call = Callable[..., Awaitable[T]]
-"""Runs one operation on a store: ``call(store, collection, keys, *args)``."""
+Args = tuple[Any, ...]
+Call = Callable[[BaseKVStore, Any, Any, Args], Awaitable[T]]
+"""Runs one operation on a store: ``call(store, collection, keys, args)``."""
 
 ITER_KEYS_CONTINUED = "iter_keys_continued"
 """The operation name of an ``iter_keys`` page after the first: it continues the iteration the
@@ -46,71 +47,73 @@ def is_write(operation: str) -> bool:
 # whichever store the hook hands it.
 
 
-def _get(store: BaseKVStore, collection: str, key: str) -> Awaitable[Value | None]:
+def _get(store: BaseKVStore, collection: str, key: str, _: Args) -> Awaitable[Value | None]:
     return store.get(collection, key)
 
 
-def _put(store: BaseKVStore, collection: str, key: str, value: Value, ttl: TTL) -> Awaitable[None]:
-    return store.put(collection, key, value, ttl=ttl)
+def _put(store: BaseKVStore, collection: str, key: str, args: Args) -> Awaitable[None]:
+    return store.put(collection, key, args[0], ttl=args[1])
 
 
-def _delete(store: BaseKVStore, collection: str, key: str) -> Awaitable[bool]:
+def _delete(store: BaseKVStore, collection: str, key: str, _: Args) -> Awaitable[bool]:
     return store.delete(collection, key)
 
 
-def _exists(store: BaseKVStore, collection: str, key: str) -> Awaitable[bool]:
+def _exists(store: BaseKVStore, collection: str, key: str, _: Args) -> Awaitable[bool]:
     return store.exists(collection, key)
 
 
-def _ttl(store: BaseKVStore, collection: str, key: str) -> Awaitable[TTLInfo | None]:
+def _ttl(store: BaseKVStore, collection: str, key: str, _: Args) -> Awaitable[TTLInfo | None]:
     return store.ttl(collection, key)
 
 
 def _get_many(
-    store: BaseKVStore, collection: str, keys: Sequence[str]
+    store: BaseKVStore, collection: str, keys: Sequence[str], _: Args
 ) -> Awaitable[list[Value | None]]:
     return store.get_many(collection, keys)
 
 
 def _put_many(
-    store: BaseKVStore, collection: str, items: Mapping[str, Value], ttl: TTL
+    store: BaseKVStore, collection: str, items: Mapping[str, Value], args: Args
 ) -> Awaitable[None]:
-    return store.put_many(collection, items, ttl=ttl)
+    return store.put_many(collection, items, ttl=args[0])
 
 
-def _delete_many(store: BaseKVStore, collection: str, keys: Sequence[str]) -> Awaitable[int]:
+def _delete_many(
+    store: BaseKVStore, collection: str, keys: Sequence[str], _: Args
+) -> Awaitable[int]:
     return store.delete_many(collection, keys)
 
 
 def _get_with_ttl(
-    store: BaseKVStore, collection: str, key: str
+    store: BaseKVStore, collection: str, key: str, _: Args
 ) -> Awaitable[tuple[Value | None, TTLInfo | None]]:
     return store.get_with_ttl(collection, key)
 
 
 def _get_many_with_ttl(
-    store: BaseKVStore, collection: str, keys: Sequence[str]
+    store: BaseKVStore, collection: str, keys: Sequence[str], _: Args
 ) -> Awaitable[list[tuple[Value | None, TTLInfo | None]]]:
     return store.get_many_with_ttl(collection, keys)
 
 
-def _keys(store: BaseKVStore, collection: str, _: None, limit: int | None) -> Awaitable[list[str]]:
-    return store.keys(collection, limit=limit)
+def _keys(store: BaseKVStore, collection: str, _: None, args: Args) -> Awaitable[list[str]]:
+    return store.keys(collection, limit=args[0])
 
 
-def _list_collections(store: BaseKVStore, _: None, __: None) -> Awaitable[list[str]]:
+def _list_collections(store: BaseKVStore, _: None, __: None, ___: Args) -> Awaitable[list[str]]:
     return store.list_collections()
 
 
-def _clear_collection(store: BaseKVStore, collection: str, _: None) -> Awaitable[int]:
+def _clear_collection(store: BaseKVStore, collection: str, _: None, __: Args) -> Awaitable[int]:
     return store.clear_collection(collection)
 
 
-def _cull(store: BaseKVStore, _: None, __: None) -> Awaitable[None]:
+def _cull(store: BaseKVStore, _: None, __: None, ___: Args) -> Awaitable[None]:
     return store.cull()
 
 
-def _close(store: BaseKVStore, _: None, __: None) -> Awaitable[None]:
+def _close(store: BaseKVStore, _: None, __: None, ___: Args) -> Awaitable[None]:
     return store.close()
 
 
@@ -121,12 +124,12 @@ class _KeyPages:
         self.keys: AsyncIterator[str] | None = None
         self.done = False
 
-    async def first(self, store: BaseKVStore, collection: str, _: None) -> list[str]:
+    async def first(self, store: BaseKVStore, collection: str, _: None, __: Args) -> list[str]:
         await self.close()  # a repeated first page starts again
         self.keys = store.iter_keys(collection)
-        return await self.more(store, collection, None)
+        return await self.more(store, collection, None, ())
 
-    async def more(self, _: BaseKVStore, __: str, ___: None) -> list[str]:
+    async def more(self, _: BaseKVStore, __: str, ___: None, ____: Args) -> list[str]:
         keys = self.keys
         assert keys is not None
         page: list[str] = []
@@ -165,7 +168,7 @@ class AroundWrapper(BaseWrapper):
         collection: str | None,
         keys: Any,
         call: Call[T],
-        *args: Any,
+        args: Args,
     ) -> T:
         """Run one operation; override to act around it.
 
@@ -175,7 +178,7 @@ class AroundWrapper(BaseWrapper):
                 ``close``).
             keys: the key (single-key operations), the list of keys (batches), the
                 mapping of items (``put_many``) or None.
-            call: ``call(store, collection, keys, *args)`` runs the operation on ``store``
+            call: ``call(store, collection, keys, args)`` runs the operation on ``store``
                 (``self.store``, or another one) and may be awaited more than once.
             args: the rest of the operation's arguments: ``(value, ttl)`` for ``put``,
                 ``(ttl,)`` for ``put_many``, ``(limit,)`` for ``keys``.
@@ -183,72 +186,74 @@ class AroundWrapper(BaseWrapper):
         Returns:
             What the operation returns.
         """
-        return await call(self.store, collection, keys, *args)
+        return await call(self.store, collection, keys, args)
 
     def get(self, collection: str, key: str) -> Coroutine[Any, Any, Value | None]:
-        return self.around("get", collection, key, _get)
+        return self.around("get", collection, key, _get, ())
 
     def put(
         self, collection: str, key: str, value: Value, *, ttl: TTL = None
     ) -> Coroutine[Any, Any, None]:
-        return self.around("put", collection, key, _put, value, ttl)
+        return self.around("put", collection, key, _put, (value, ttl))
 
     def delete(self, collection: str, key: str) -> Coroutine[Any, Any, bool]:
-        return self.around("delete", collection, key, _delete)
+        return self.around("delete", collection, key, _delete, ())
 
     def exists(self, collection: str, key: str) -> Coroutine[Any, Any, bool]:
-        return self.around("exists", collection, key, _exists)
+        return self.around("exists", collection, key, _exists, ())
 
     def ttl(self, collection: str, key: str) -> Coroutine[Any, Any, TTLInfo | None]:
-        return self.around("ttl", collection, key, _ttl)
+        return self.around("ttl", collection, key, _ttl, ())
 
     def get_many(
         self, collection: str, keys: Sequence[str]
     ) -> Coroutine[Any, Any, list[Value | None]]:
-        return self.around("get_many", collection, materialised(keys), _get_many)
+        return self.around("get_many", collection, materialised(keys), _get_many, ())
 
     def put_many(
         self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
     ) -> Coroutine[Any, Any, None]:
-        return self.around("put_many", collection, items, _put_many, ttl)
+        return self.around("put_many", collection, items, _put_many, (ttl,))
 
     def delete_many(self, collection: str, keys: Sequence[str]) -> Coroutine[Any, Any, int]:
-        return self.around("delete_many", collection, materialised(keys), _delete_many)
+        return self.around("delete_many", collection, materialised(keys), _delete_many, ())
 
     def get_with_ttl(
         self, collection: str, key: str
     ) -> Coroutine[Any, Any, tuple[Value | None, TTLInfo | None]]:
-        return self.around("get_with_ttl", collection, key, _get_with_ttl)
+        return self.around("get_with_ttl", collection, key, _get_with_ttl, ())
 
     def get_many_with_ttl(
         self, collection: str, keys: Sequence[str]
     ) -> Coroutine[Any, Any, list[tuple[Value | None, TTLInfo | None]]]:
-        return self.around("get_many_with_ttl", collection, materialised(keys), _get_many_with_ttl)
+        return self.around(
+            "get_many_with_ttl", collection, materialised(keys), _get_many_with_ttl, ()
+        )
 
     def keys(self, collection: str, *, limit: int | None = None) -> Coroutine[Any, Any, list[str]]:
-        return self.around("keys", collection, None, _keys, limit)
+        return self.around("keys", collection, None, _keys, (limit,))
 
     async def iter_keys(self, collection: str) -> AsyncIterator[str]:
         pages = _KeyPages()
         try:
-            page = await self.around("iter_keys", collection, None, pages.first)
+            page = await self.around("iter_keys", collection, None, pages.first, ())
             while True:
                 for key in page:
                     yield key
                 if pages.done:
                     return
-                page = await self.around(ITER_KEYS_CONTINUED, collection, None, pages.more)
+                page = await self.around(ITER_KEYS_CONTINUED, collection, None, pages.more, ())
         finally:
             await pages.close()
 
     def list_collections(self) -> Coroutine[Any, Any, list[str]]:
-        return self.around("list_collections", None, None, _list_collections)
+        return self.around("list_collections", None, None, _list_collections, ())
 
     def clear_collection(self, collection: str) -> Coroutine[Any, Any, int]:
-        return self.around("clear_collection", collection, None, _clear_collection)
+        return self.around("clear_collection", collection, None, _clear_collection, ())
 
     def cull(self) -> Coroutine[Any, Any, None]:
-        return self.around("cull", None, None, _cull)
+        return self.around("cull", None, None, _cull, ())
 
     def close(self) -> Coroutine[Any, Any, None]:
-        return self.around("close", None, None, _close)
+        return self.around("close", None, None, _close, ())

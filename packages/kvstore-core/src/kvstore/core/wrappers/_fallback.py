@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from .._base import BaseKVStore
 from ..errors import StoreConnectionError
-from ._around import ITER_KEYS_CONTINUED, READS, AroundWrapper, Call
+from ._around import ITER_KEYS_CONTINUED, READS, Args, AroundWrapper, Call
 
 T = TypeVar("T")
 
@@ -40,19 +40,19 @@ class FallbackWrapper(AroundWrapper):
         self.fallback = fallback
 
     async def around(
-        self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
+        self, operation: str, collection: str | None, keys: Any, call: Call[T], args: Args
     ) -> T:
         if operation == "close":
             try:
-                return await call(self.store, collection, keys, *args)
+                return await call(self.store, collection, keys, args)
             finally:
-                await call(self.fallback, collection, keys, *args)
+                await call(self.fallback, collection, keys, args)
         if operation not in READS or operation == ITER_KEYS_CONTINUED:
-            return await call(self.store, collection, keys, *args)
+            return await call(self.store, collection, keys, args)
         try:
-            return await call(self.store, collection, keys, *args)
+            return await call(self.store, collection, keys, args)
         except StoreConnectionError:
-            return await call(self.fallback, collection, keys, *args)
+            return await call(self.fallback, collection, keys, args)
 
     def __repr__(self) -> str:
         return f"FallbackWrapper({self.store!r}, fallback={self.fallback!r})"

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from .._base import BaseKVStore
 from ..errors import SerializationError
-from ._around import ITER_KEYS_CONTINUED, AroundWrapper, Call
+from ._around import ITER_KEYS_CONTINUED, Args, AroundWrapper, Call
 
 T = TypeVar("T")
 Fields = dict[str, Any]
@@ -156,10 +156,10 @@ class LoggingWrapper(AroundWrapper):
         self._emit(max(self.level, logging.WARNING), fields, started)
 
     async def around(
-        self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
+        self, operation: str, collection: str | None, keys: Any, call: Call[T], args: Args
     ) -> T:
         if not self.logger.isEnabledFor(self.level):
-            return await call(self.store, collection, keys, *args)
+            return await call(self.store, collection, keys, args)
         fields: Fields = {"kvstore_operation": operation, "kvstore_collection": collection}
         if isinstance(keys, str):
             fields["kvstore_key"] = keys
@@ -169,7 +169,7 @@ class LoggingWrapper(AroundWrapper):
             fields["kvstore_ttl"] = args[_TTL_ARGUMENT[operation]]
         started = time.perf_counter()
         try:
-            result = await call(self.store, collection, keys, *args)
+            result = await call(self.store, collection, keys, args)
         except BaseException as exc:
             self._failed(fields, exc, started)
             raise

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from .._base import BaseKVStore
 from ..errors import ReadOnlyError
-from ._around import AroundWrapper, Call, is_write
+from ._around import Args, AroundWrapper, Call, is_write
 
 T = TypeVar("T")
 
@@ -31,14 +31,14 @@ class ReadOnlyWrapper(AroundWrapper):
         self.read_only = read_only
 
     async def around(
-        self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
+        self, operation: str, collection: str | None, keys: Any, call: Call[T], args: Args
     ) -> T:
         if self.read_only and is_write(operation):
             where = "" if collection is None else f" on collection {collection!r}"
             if isinstance(keys, str):
                 where += f" key {keys!r}"
             raise ReadOnlyError(f"{operation} refused{where}: the store is read-only")
-        return await call(self.store, collection, keys, *args)
+        return await call(self.store, collection, keys, args)
 
     def __repr__(self) -> str:
         return f"ReadOnlyWrapper({self.store!r}, read_only={self.read_only!r})"

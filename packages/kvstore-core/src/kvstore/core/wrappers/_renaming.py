@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Coroutine, Mapping, Sequence
+from typing import Any
 
 from .._base import Value
 from .._ttl_info import TTLInfo
@@ -51,19 +52,24 @@ class RenamingWrapper(BaseWrapper):
             key_list = [head + key for key in key_list]
         return self.inner_collection(collection), key_list
 
-    async def get(self, collection: str, key: str) -> Value | None:
+    # The single-key operations hand back the wrapped store's coroutine: no frame of their
+    # own per call (bad names still raise InvalidKeyError, before anything is awaited).
+
+    def get(self, collection: str, key: str) -> Coroutine[Any, Any, Value | None]:
         inner, inner_key = self._inner(collection, key)
-        return await self.store.get(inner, inner_key)
+        return self.store.get(inner, inner_key)
 
-    async def put(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> None:
+    def put(
+        self, collection: str, key: str, value: Value, *, ttl: TTL = None
+    ) -> Coroutine[Any, Any, None]:
         inner, inner_key = self._inner(collection, key)
-        await self.store.put(inner, inner_key, value, ttl=ttl)
+        return self.store.put(inner, inner_key, value, ttl=ttl)
 
-    async def delete(self, collection: str, key: str) -> bool:
-        return await self.store.delete(*self._inner(collection, key))
+    def delete(self, collection: str, key: str) -> Coroutine[Any, Any, bool]:
+        return self.store.delete(*self._inner(collection, key))
 
-    async def exists(self, collection: str, key: str) -> bool:
-        return await self.store.exists(*self._inner(collection, key))
+    def exists(self, collection: str, key: str) -> Coroutine[Any, Any, bool]:
+        return self.store.exists(*self._inner(collection, key))
 
     async def ttl(self, collection: str, key: str) -> TTLInfo | None:
         return renamed(await self.store.ttl(*self._inner(collection, key)), collection, key)

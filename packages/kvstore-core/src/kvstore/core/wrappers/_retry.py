@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from .._base import BaseKVStore
 from ..errors import ConfigurationError, StoreConnectionError
-from ._around import ITER_KEYS_CONTINUED, AroundWrapper, Call
+from ._around import ITER_KEYS_CONTINUED, Args, AroundWrapper, Call
 
 T = TypeVar("T")
 
@@ -78,16 +78,16 @@ class RetryWrapper(AroundWrapper):
         return random.uniform(0, cap)
 
     async def around(
-        self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
+        self, operation: str, collection: str | None, keys: Any, call: Call[T], args: Args
     ) -> T:
         store = self.store
         if operation not in _NOT_REPEATED:
             for retry in range(1, self.attempts):
                 try:
-                    return await call(store, collection, keys, *args)
+                    return await call(store, collection, keys, args)
                 except StoreConnectionError:
                     await asyncio.sleep(self.delay(retry))
-        return await call(store, collection, keys, *args)
+        return await call(store, collection, keys, args)
 
     def __repr__(self) -> str:
         return (

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .._base import BaseKVStore
-from ._around import AroundWrapper, Call
+from ._around import Args, AroundWrapper, Call
 
 T = TypeVar("T")
 
@@ -112,9 +112,9 @@ class StatisticsWrapper(AroundWrapper):
         self.statistics = StoreStatistics()
 
     async def around(
-        self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
+        self, operation: str, collection: str | None, keys: Any, call: Call[T], args: Args
     ) -> T:
-        result = await call(self.store, collection, keys, *args)
+        result = await call(self.store, collection, keys, args)
         counted = _COUNTED.get(operation)
         if counted is None:
             return result

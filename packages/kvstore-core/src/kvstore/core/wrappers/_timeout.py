@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from .._base import BaseKVStore
 from ..errors import ConfigurationError, StoreConnectionError
-from ._around import AroundWrapper, Call
+from ._around import Args, AroundWrapper, Call
 
 T = TypeVar("T")
 _NAMED_KEYS = 5
@@ -63,14 +63,14 @@ class TimeoutWrapper(AroundWrapper):
         self.timeout = float(timeout)
 
     async def around(
-        self, operation: str, collection: str | None, keys: Any, call: Call[T], *args: Any
+        self, operation: str, collection: str | None, keys: Any, call: Call[T], args: Args
     ) -> T:
         try:
             if sys.version_info >= (3, 11):
                 # A timeout scope costs far less than wait_for's extra task per call.
                 async with asyncio.timeout(self.timeout):
-                    return await call(self.store, collection, keys, *args)
-            return await asyncio.wait_for(call(self.store, collection, keys, *args), self.timeout)
+                    return await call(self.store, collection, keys, args)
+            return await asyncio.wait_for(call(self.store, collection, keys, args), self.timeout)
         except asyncio.TimeoutError as exc:
             raise StoreConnectionError(
                 f"{operation}{_where(collection, keys)} timed out after {self.timeout:g}s"

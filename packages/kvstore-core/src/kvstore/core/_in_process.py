@@ -183,7 +183,7 @@ class InProcessKVStore(BaseKVStore):
             (None, None)
             if record is None or (record.deadline is not None and record.deadline <= now)
             else (thaw(record.snapshot), _info(collection, key, record))
-            for key, record in zip(key_list, records, strict=False)
+            for key, record in zip(key_list, records, strict=True)
         ]
 
 

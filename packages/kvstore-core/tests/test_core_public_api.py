@@ -28,6 +28,7 @@ def test_core_exports() -> None:
         "KVStoreError",
         "KVStoreProtocol",
         "Payload",
+        "PerLoop",
         "ReadOnlyError",
         "Record",
         "SerializationError",

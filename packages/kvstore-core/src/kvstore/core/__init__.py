@@ -6,6 +6,7 @@ from ._base import Payload as Payload
 from ._boundary import DriverBoundary as DriverBoundary
 from ._in_process import InProcessKVStore as InProcessKVStore
 from ._in_process import Record as Record
+from ._loops import PerLoop as PerLoop
 from ._protocol import KVStoreProtocol as KVStoreProtocol
 from ._redaction import redact as redact
 from ._registry import open_store as open_store
@@ -57,6 +58,7 @@ __all__ = [
     "KVStoreError",
     "KVStoreProtocol",
     "Payload",
+    "PerLoop",
     "ReadOnlyError",
     "Record",
     "SerializationError",

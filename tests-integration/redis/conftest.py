@@ -176,6 +176,13 @@ def _wait_for_cluster(nodes: list[RedisProcess]) -> None:
             time.sleep(0.1)
 
 
+@pytest.fixture(params=["standalone", pytest.param("cluster", marks=pytest.mark.cluster)])
+def any_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a standalone server, then (a second run of the test) of a cluster."""
+    name = "redis_url" if request.param == "standalone" else "redis_cluster_url"
+    return str(request.getfixturevalue(name))
+
+
 @pytest.fixture
 def redis_process(tmp_path: Path) -> Iterator[RedisProcess]:
     """A private redis-server the test may kill and restart (needs the binary)."""

@@ -9,7 +9,7 @@ from kvstore.testing import Capabilities, StoreConformance
 
 
 class TestRedisStandaloneConformance(StoreConformance):
-    capabilities = Capabilities(other_event_loops=False)
+    capabilities = Capabilities()
 
     @pytest.fixture
     async def store(self, redis_store: BaseKVStore) -> BaseKVStore:
@@ -18,7 +18,7 @@ class TestRedisStandaloneConformance(StoreConformance):
 
 @pytest.mark.cluster
 class TestRedisClusterConformance(StoreConformance):
-    capabilities = Capabilities(other_event_loops=False)
+    capabilities = Capabilities()
 
     @pytest.fixture
     async def store(self, redis_cluster_store: BaseKVStore) -> BaseKVStore:

@@ -84,9 +84,9 @@ async def test_load_cluster(redis_cluster_store: RedisStore) -> None:
     await run_load(redis_cluster_store, "cluster")
 
 
-async def run_load(store: RedisStore, mode: str) -> None:
+async def run_load(store: RedisStore, mode: str, operations: int = 50_000) -> None:
     """256 concurrent tasks, 50,000 mixed operations: zero errors, zero lost writes."""
-    tasks, operations = 256, 50_000
+    tasks = 256
     base, extra = divmod(operations, tasks)
     expected: dict[str, dict[str, Any] | None] = {}
     done = 0
@@ -215,3 +215,63 @@ async def test_secrets_never_appear(
         assert password[::-1] not in text
     await store.close()
     await wrong.close()
+
+
+# -- cancellation ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+async def test_cancelled_calls_hand_their_connections_back(any_url: str, fresh_prefix: str) -> None:
+    """Calls cancelled by tight timeouts never exhaust the pool: later calls all succeed."""
+    store = RedisStore(any_url, prefix=fresh_prefix, max_connections=100)
+    failures: list[BaseException] = []
+
+    async def worker(n: int) -> None:
+        rng = random.Random(n)
+        keys = [f"w{n}-{i}" for i in range(8)]
+        for step in range(40):
+            roll = rng.random()
+            if roll < 0.4:
+                call = store.get("cancel", rng.choice(keys))
+            elif roll < 0.7:
+                call = store.get_many("cancel", rng.sample(keys, 4))
+            else:
+                call = store.put_many(
+                    "cancel", {k: {"s": step} for k in rng.sample(keys, 3)}, ttl=30
+                )
+            try:
+                await asyncio.wait_for(call, timeout=rng.uniform(0, 0.003))
+            except asyncio.TimeoutError:
+                pass
+            except StoreConnectionError as exc:
+                failures.append(exc)
+
+    try:
+        await asyncio.gather(*(worker(n) for n in range(60)))
+        assert failures == []
+        # Nothing cancelled now: every call gets a connection, queued if need be.
+        await asyncio.gather(
+            *(store.put_many("after", {f"k{n}": {"n": n}}, ttl=30) for n in range(300))
+        )
+        assert await store.get_many("after", [f"k{n}" for n in range(300)]) == [
+            {"n": n} for n in range(300)
+        ]
+    finally:
+        await store.clear_collection("cancel")
+        await store.clear_collection("after")
+        await store.close()
+
+
+# -- a cold cluster -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.cluster
+async def test_load_on_a_fresh_cluster_store(redis_cluster_url: str, fresh_prefix: str) -> None:
+    """256 tasks start at once on a store that has not discovered the cluster yet."""
+    store = RedisStore(redis_cluster_url, prefix=fresh_prefix)
+    try:
+        await run_load(store, "fresh cluster", operations=10_000)
+    finally:
+        await store.clear_collection("load")
+        await store.close()

@@ -39,7 +39,7 @@ async def test_url_with_password() -> None:
     store = RedisStore(f"redis://app:{SECRET}@127.0.0.1:6390/3", prefix="p:")
     assert SECRET not in repr(store) and SECRET not in str(store)
     assert repr(store) == "RedisStore(url='redis://app:***@127.0.0.1:6390/3', prefix='p:')"
-    client = store._client
+    client = store._loops.get().client
     assert isinstance(client, Redis)
     kwargs = client.connection_pool.connection_kwargs
     assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("127.0.0.1", 6390, 3)
@@ -50,9 +50,9 @@ async def test_url_with_password() -> None:
 
 async def test_tls_and_unix_urls() -> None:
     tls = RedisStore("rediss://h:6380/0")
-    assert tls._client.connection_pool.connection_class is SSLConnection  # type: ignore[union-attr]
+    assert tls._loops.get().client.connection_pool.connection_class is SSLConnection  # type: ignore[union-attr]
     unix = RedisStore("unix:///run/redis.sock?db=2")
-    pool = unix._client.connection_pool  # type: ignore[union-attr]
+    pool = unix._loops.get().client.connection_pool  # type: ignore[union-attr]
     assert pool.connection_class is UnixDomainSocketConnection
     assert pool.connection_kwargs["path"] == "/run/redis.sock"
     assert pool.connection_kwargs["db"] == 2
@@ -62,7 +62,7 @@ async def test_tls_and_unix_urls() -> None:
 
 async def test_cluster_url_makes_a_cluster_client() -> None:
     store = RedisStore(f"redis+cluster://:{SECRET}@127.0.0.1:7000")
-    assert isinstance(store._client, RedisCluster)
+    assert isinstance(store._loops.get().client, RedisCluster)
     assert (
         repr(store)
         == "RedisStore(cluster, url='redis+cluster://:***@127.0.0.1:7000', prefix='kvstore:')"
@@ -73,7 +73,7 @@ async def test_cluster_url_makes_a_cluster_client() -> None:
 async def test_host_port_password() -> None:
     store = RedisStore(host="10.0.0.5", port=6400, db=4, password=SECRET, socket_timeout=0.5)
     assert repr(store) == "RedisStore(host='10.0.0.5', port=6400, db=4, prefix='kvstore:')"
-    kwargs = store._client.connection_pool.connection_kwargs  # type: ignore[union-attr]
+    kwargs = store._loops.get().client.connection_pool.connection_kwargs  # type: ignore[union-attr]
     assert (kwargs["host"], kwargs["port"], kwargs["db"]) == ("10.0.0.5", 6400, 4)
     assert kwargs["socket_timeout"] == 0.5
     await store.close()

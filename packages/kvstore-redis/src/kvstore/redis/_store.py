@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
-from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from redis.asyncio import ConnectionPool, Redis, RedisCluster
 from redis.asyncio.retry import Retry
@@ -19,7 +20,7 @@ from redis.exceptions import (
     ResponseError,
 )
 
-from kvstore.core import BaseKVStore, DriverBoundary, Payload, redact
+from kvstore.core import BaseKVStore, DriverBoundary, Payload, PerLoop, redact
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
@@ -58,6 +59,57 @@ SCRIPT_BATCH = 1_000
 _RETRY_BACKOFF_BASE = 0.01
 _RETRY_BACKOFF_CAP = 0.25
 """Seconds between retries of a failed connection: long enough for a restarted server."""
+
+_HANDED_IN_FIX = (
+    "create the client in the event loop that uses the store (one client and store per "
+    "loop), or give RedisStore url= or host= so that it opens connections for each event loop"
+)
+
+T = TypeVar("T")
+Client = Redis | RedisCluster
+
+
+class _Connections:
+    """One event loop's redis-py client and the FIFO queue in front of its connections."""
+
+    def __init__(self, client: Client, limit: int) -> None:
+        self.client = client
+        self.cluster = client if isinstance(client, RedisCluster) else None
+        # redis-py refuses a command outright once a pool is exhausted, and its blocking
+        # pool lets late callers overtake waiting ones (a waiter can starve past its
+        # timeout under load); a FIFO semaphore sized to the pool queues callers fairly.
+        self.gate = asyncio.Semaphore(limit)
+
+    async def run(self, command: Callable[[Any], Awaitable[T]]) -> T:
+        """Return ``await command(client)`` once a connection is free (first come first served)."""
+        if self.cluster is None:
+            async with self.gate:
+                return await command(self.client)
+        await self.gate.acquire()
+        task = asyncio.ensure_future(self._on_cluster(self.cluster, command))
+        task.add_done_callback(self._finished)
+        # redis-py before 8.0 never frees a cluster connection whose command is cancelled
+        # mid-way: shielded, a cancelled caller returns at once while its command runs to
+        # the end, hands its connection back and only then frees its place in the queue.
+        return await asyncio.shield(task)
+
+    @staticmethod
+    async def _on_cluster(cluster: RedisCluster, command: Callable[[Any], Awaitable[T]]) -> T:
+        # From redis-py 7.1 a RedisCluster still discovering its nodes sends commands to a
+        # random primary, and every 5th MOVED reply makes it close itself under other
+        # tasks' commands: wait for the discovery (this returns at once once it is done).
+        await cluster.initialize()
+        return await command(cluster)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.gate.release()
+        if not task.cancelled():
+            task.exception()  # a cancelled caller's error is dropped, not logged as lost
+
+    async def aclose(self) -> None:
+        """Close the client and its connections."""
+        with contextlib.suppress(*_DRIVER_ERRORS):
+            await self.client.aclose()
 
 
 class RedisStore(BaseKVStore):
@@ -127,148 +179,132 @@ class RedisStore(BaseKVStore):
             "max_connections": max_connections,
             **(client_options or {}),
         }
-        self._client: Redis | RedisCluster
         if client is not None:
             if not isinstance(client, (Redis, RedisCluster)):
                 raise ConfigurationError(
                     "client must be a redis.asyncio.Redis or redis.asyncio.RedisCluster, "
                     f"got {type(client).__name__}"
                 )
-            self._client = client
-            self._owns_client = False
             self._where = f"client={_describe_client(client)}"
-        elif url is not None:
-            scheme = url_scheme(url)
-            self._where = f"url={redact(url)!r}"
-            self._client = self._open_url(url, scheme, options)
-            self._owns_client = True
+            self._boundary.add_secrets(_client_secrets(client))
+            self._cluster = isinstance(client, RedisCluster)
+            # The caller's client is used as it is, on the event loop it belongs to.
+            limit = _connection_limit(client)
+            self._loops = PerLoop(lambda: _Connections(client, limit), handed_in=_HANDED_IN_FIX)
         else:
-            host = "localhost" if host is None else host
-            if not isinstance(host, str) or not host:
-                raise ConfigurationError(f"host must be a non-empty str, got {host!r}")
-            check_int("port", port, 0)
-            check_int("db", db, 0)
-            if password is not None:
-                self._boundary.add_secrets([password])
-            pool = ConnectionPool(
-                host=host, port=port, db=db, username=username, password=password, **options
+            if url is not None:
+                scheme = url_scheme(url)
+                self._where = f"url={redact(url)!r}"
+                self._new_client = self._url_client(url, scheme, options)
+            else:
+                self._new_client = self._host_client(host, port, db, username, password, options)
+            # Built now so that a bad option fails here; the first event loop gets it.
+            self._unused: Client | None = self._new_client()
+            self._boundary.add_secrets(_client_secrets(self._unused))
+            self._cluster = isinstance(self._unused, RedisCluster)
+            self._loops = PerLoop(
+                lambda: _Connections(self._take_client(), max_connections), _Connections.aclose
             )
-            self._client = Redis.from_pool(pool)
-            self._owns_client = True
-            self._where = f"host={host!r}, port={port!r}, db={db!r}"
-        self._cluster_client = self._client if isinstance(self._client, RedisCluster) else None
-        self._cluster = self._cluster_client is not None
-        self._boundary.add_secrets(_client_secrets(self._client))
-        # redis-py refuses a command outright once a pool is exhausted, and its blocking
-        # pool lets late callers overtake waiting ones (a waiter can starve past its
-        # timeout under load); a FIFO semaphore sized to the pool queues callers fairly.
-        limit = _connection_limit(self._client) if client is not None else max_connections
-        self._gate_size = limit
-        self._gate = asyncio.Semaphore(limit)
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._scripting = not self._cluster
         """False once the server refused scripts: ``put_many`` with a TTL then pipelines."""
 
-    def _open_url(self, url: str, scheme: str, options: dict[str, Any]) -> Redis | RedisCluster:
-        """Create the client a URL describes."""
+    def _host_client(
+        self,
+        host: str | None,
+        port: int,
+        db: int,
+        username: str | None,
+        password: str | None,
+        options: dict[str, Any],
+    ) -> Callable[[], Client]:
+        """Return what creates a client for a standalone server named by host and port."""
+        host = "localhost" if host is None else host
+        if not isinstance(host, str) or not host:
+            raise ConfigurationError(f"host must be a non-empty str, got {host!r}")
+        check_int("port", port, 0)
+        check_int("db", db, 0)
+        if password is not None:
+            self._boundary.add_secrets([password])
+        self._where = f"host={host!r}, port={port!r}, db={db!r}"
+        return lambda: Redis.from_pool(
+            ConnectionPool(
+                host=host, port=port, db=db, username=username, password=password, **options
+            )
+        )
+
+    def _url_client(self, url: str, scheme: str, options: dict[str, Any]) -> Callable[[], Client]:
+        """Return what creates the client a URL describes, after checking it can."""
+        if scheme in CLUSTER_SCHEMES:
+            base = cluster_base_url(url, scheme)
+
+            def new_client() -> Client:
+                return RedisCluster.from_url(base, **options)
+        else:
+
+            def new_client() -> Client:
+                return Redis.from_pool(ConnectionPool.from_url(url, **options))
+
         try:
-            if scheme in CLUSTER_SCHEMES:
-                return RedisCluster.from_url(cluster_base_url(url, scheme), **options)
-            pool = ConnectionPool.from_url(url, **options)
+            new_client()
         except (ValueError, TypeError, RedisError, RedisClusterException) as exc:
             # Not chained: redis-py's message may quote the URL with its password.
             raise ConfigurationError(
                 self._boundary.redact(f"RedisStore cannot open {url!r}: {exc}")
             ) from None
-        return Redis.from_pool(pool)
+        return new_client
+
+    def _take_client(self) -> Client:
+        """A new client for an event loop (the one built by the constructor, first)."""
+        client, self._unused = self._unused or self._new_client(), None
+        return client
 
     # -- primitives ---------------------------------------------------------------------
 
     async def _read(self, collection: str, key: str) -> bytes | str | None:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        connections = self._loops.get()
+        name = encode_name(self._prefix, collection, key)
         with self._boundary("get", collection, key):
-            async with self._gate:
-                payload: bytes | str | None = await self._client.execute_command(
-                    "GET", encode_name(self._prefix, collection, key)
-                )
+            payload: bytes | str | None = await connections.run(
+                lambda client: client.execute_command("GET", name)
+            )
         return payload
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        connections = self._loops.get()
         prefix = self._prefix
         names = [encode_name(prefix, collection, key) for key in keys]
         with self._boundary("get_many", collection, keys):
-            async with self._gate:
-                if not self._cluster:
-                    payloads: list[Payload | None] = await self._client.execute_command(
-                        "MGET", *names
-                    )
-                    return payloads
-                pipe = self._client.pipeline()
-                for name in names:
-                    pipe.execute_command("GET", name)
-                return await pipe.execute()
+            return await connections.run(lambda client: self._get_names(client, names))
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        connections = self._loops.get()
         name = encode_name(self._prefix, collection, key)
+        arguments = (
+            ("SET", name, payload) if ttl is None else ("SET", name, payload, "PX", _millis(ttl))
+        )
         with self._boundary("put", collection, key):
-            async with self._gate:
-                if ttl is None:
-                    await self._client.execute_command("SET", name, payload)
-                else:
-                    await self._client.execute_command("SET", name, payload, "PX", _millis(ttl))
+            await connections.run(lambda client: client.execute_command(*arguments))
 
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
     ) -> None:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
-        prefix = self._prefix
+        connections = self._loops.get()
         with self._boundary("put_many", collection, [key for key, _ in entries]):
-            async with self._gate:
-                if ttl is None and not self._cluster:
-                    arguments: list[bytes | str] = []
-                    for key, payload in entries:
-                        arguments.append(encode_name(prefix, collection, key))
-                        arguments.append(payload)
-                    await self._client.execute_command("MSET", *arguments)
-                    return
-                if ttl is not None and self._scripting:
-                    names = [encode_name(prefix, collection, key) for key, _ in entries]
-                    if await self._set_many_by_script(names, entries, _millis(ttl)):
-                        return
-                pipe = self._pipeline()
-                if ttl is None:
-                    for key, payload in entries:
-                        pipe.execute_command("SET", encode_name(prefix, collection, key), payload)
-                else:
-                    millis = _millis(ttl)
-                    for key, payload in entries:
-                        pipe.execute_command(
-                            "SET", encode_name(prefix, collection, key), payload, "PX", millis
-                        )
-                await pipe.execute()
+            await connections.run(lambda client: self._set_names(client, collection, entries, ttl))
 
     async def _remove(self, collection: str, key: str) -> bool:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        connections = self._loops.get()
+        name = encode_name(self._prefix, collection, key)
         with self._boundary("delete", collection, key):
-            async with self._gate:
-                removed = await self._client.execute_command(
-                    "UNLINK", encode_name(self._prefix, collection, key)
-                )
+            removed = await connections.run(lambda client: client.execute_command("UNLINK", name))
         return bool(removed)
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        connections = self._loops.get()
         prefix = self._prefix
+        names = [encode_name(prefix, collection, key) for key in keys]
         with self._boundary("delete_many", collection, keys):
-            return await self._unlink([encode_name(prefix, collection, key) for key in keys])
+            return await connections.run(lambda client: _unlink(client, names))
 
     async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
         literal = collection_prefix(self._prefix, collection)
@@ -288,22 +324,59 @@ class RedisStore(BaseKVStore):
         return list(found)
 
     async def _clear(self, collection: str) -> int:
+        connections = self._loops.get()
         removed = 0
         pattern = glob_pattern(collection_prefix(self._prefix, collection))
         async for page in self._scan_names(pattern, "clear_collection", collection):
             with self._boundary("clear_collection", collection):
-                removed += await self._unlink(page)
+                removed += await connections.run(functools.partial(_unlink, names=page))
         return removed
 
     async def _close(self) -> None:
-        if self._owns_client:
-            with contextlib.suppress(*_DRIVER_ERRORS):
-                await self._client.aclose()
+        await self._loops.close()
 
     # -- helpers ------------------------------------------------------------------------
 
+    async def _get_names(self, client: Client, names: list[bytes]) -> list[Payload | None]:
+        """The payloads of Redis keys, in order: one ``MGET``, or a pipeline on a cluster."""
+        if not self._cluster:
+            payloads: list[Payload | None] = await client.execute_command("MGET", *names)
+            return payloads
+        pipe = client.pipeline()
+        for name in names:
+            pipe.execute_command("GET", name)
+        return await pipe.execute()
+
+    async def _set_names(
+        self, client: Client, collection: str, entries: list[tuple[str, str]], ttl: float | None
+    ) -> None:
+        """Write entries: one ``MSET``, the script with a TTL, else a pipeline."""
+        prefix = self._prefix
+        if ttl is None and not self._cluster:
+            arguments: list[bytes | str] = []
+            for key, payload in entries:
+                arguments.append(encode_name(prefix, collection, key))
+                arguments.append(payload)
+            await client.execute_command("MSET", *arguments)
+            return
+        if ttl is not None and self._scripting:
+            names = [encode_name(prefix, collection, key) for key, _ in entries]
+            if await self._set_many_by_script(client, names, entries, _millis(ttl)):
+                return
+        pipe = client.pipeline() if self._cluster else client.pipeline(transaction=False)
+        if ttl is None:
+            for key, payload in entries:
+                pipe.execute_command("SET", encode_name(prefix, collection, key), payload)
+        else:
+            millis = _millis(ttl)
+            for key, payload in entries:
+                pipe.execute_command(
+                    "SET", encode_name(prefix, collection, key), payload, "PX", millis
+                )
+        await pipe.execute()
+
     async def _set_many_by_script(
-        self, names: list[bytes], entries: list[tuple[str, str]], millis: int
+        self, client: Client, names: list[bytes], entries: list[tuple[str, str]], millis: int
     ) -> bool:
         """Write every entry with ``SET ... PX`` through the Lua script, a batch per call.
 
@@ -319,14 +392,10 @@ class RedisStore(BaseKVStore):
             ]
             try:
                 try:
-                    await self._client.execute_command(
-                        "EVALSHA", _SET_MANY_SHA, len(batch), *arguments
-                    )
+                    await client.execute_command("EVALSHA", _SET_MANY_SHA, len(batch), *arguments)
                 except NoScriptError:
                     # Not cached on this server yet (or flushed): EVAL sends it and caches it.
-                    await self._client.execute_command(
-                        "EVAL", SET_MANY_SCRIPT, len(batch), *arguments
-                    )
+                    await client.execute_command("EVAL", SET_MANY_SCRIPT, len(batch), *arguments)
             except ResponseError as exc:
                 if start == 0 and _refuses_scripts(exc):
                     self._scripting = False
@@ -334,62 +403,24 @@ class RedisStore(BaseKVStore):
                 raise
         return True
 
-    def _pipeline(self) -> Any:
-        """A non-transactional pipeline (grouped per node on a cluster)."""
-        if self._cluster:
-            return self._client.pipeline()
-        return self._client.pipeline(transaction=False)
-
-    async def _unlink(self, names: Sequence[bytes | str]) -> int:
-        """Remove Redis keys in one round trip; return how many existed (and were live)."""
-        if not names:
-            return 0
-        async with self._gate:
-            cluster = self._cluster_client
-            if cluster is None:
-                return int(await self._client.execute_command("UNLINK", *names))
-            # A multi-key command must stay within one hash slot on a cluster.
-            by_slot: dict[int, list[bytes | str]] = {}
-            for name in names:
-                by_slot.setdefault(cluster.keyslot(name), []).append(name)
-            pipe = cluster.pipeline()
-            for group in by_slot.values():
-                pipe.execute_command("UNLINK", *group)
-            return sum(int(count) for count in await pipe.execute())
-
     async def _scan_names(
         self, pattern: bytes, operation: str, collection: str | None
     ) -> AsyncIterator[list[bytes | str]]:
         """Yield pages of the Redis keys matching ``pattern``, each key once, on every primary."""
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        connections = self._loops.get()
         seen: set[bytes | str] = set()
         nodes: list[Any] = [None]
-        cluster = self._cluster_client
-        if cluster is not None:
+        if self._cluster:
             with self._boundary(operation, collection):
-                # The node list is known only once the client has discovered the cluster.
-                await cluster.initialize()
-            nodes = list(cluster.get_primaries())
+                nodes = await connections.run(_primaries)
         for node in nodes:
             cursor: int | bytes | str = 0
             while True:
+                scan = functools.partial(
+                    _scan_page, cursor=cursor, pattern=pattern, count=self._scan_count, node=node
+                )
                 with self._boundary(operation, collection):
-                    async with self._gate:
-                        if node is None:
-                            reply = await self._client.execute_command(
-                                "SCAN", cursor, "MATCH", pattern, "COUNT", self._scan_count
-                            )
-                        else:
-                            reply = await self._client.execute_command(
-                                "SCAN",
-                                cursor,
-                                "MATCH",
-                                pattern,
-                                "COUNT",
-                                self._scan_count,
-                                target_nodes=node,
-                            )
+                    reply = await connections.run(scan)
                 cursor, names = _scan_reply(reply)
                 # SCAN may return a key twice (while Redis rehashes); report it once.
                 page = [name for name in names if name not in seen]
@@ -398,27 +429,6 @@ class RedisStore(BaseKVStore):
                     yield page
                 if not cursor or cursor in (b"0", "0"):
                     break
-
-    def _bind_loop(self) -> None:
-        """Bind the store to the running event loop, or refuse a second live one.
-
-        redis-py connections belong to the loop that opened them: sharing them with
-        another loop corrupts replies, so each loop (thread) needs its own store.
-
-        Raises:
-            ConfigurationError: the store is in use by another event loop that still runs.
-        """
-        loop = asyncio.get_running_loop()
-        if self._loop is not None and not self._loop.is_closed():
-            raise ConfigurationError(
-                f"{self!r} is bound to the event loop it was first used in and cannot be "
-                "used from another event loop (thread): create one RedisStore per event loop"
-            )
-        if self._loop is not None and self._owns_client and not self._cluster:
-            # The old loop is gone; its pooled connections are unusable, not in use.
-            self._client.connection_pool.reset()  # type: ignore[union-attr]
-        self._loop = loop
-        self._gate = asyncio.Semaphore(self._gate_size)
 
     def __repr__(self) -> str:
         kind = "cluster, " if self._cluster else ""
@@ -435,6 +445,38 @@ def _millis(ttl: float) -> int:
     if ttl >= _MAX_MILLIS / 1000:
         return _MAX_MILLIS
     return max(1, int(ttl * 1000))
+
+
+async def _unlink(client: Client, names: Sequence[bytes | str]) -> int:
+    """Remove Redis keys in one round trip; return how many existed (and were live)."""
+    if not names:
+        return 0
+    if not isinstance(client, RedisCluster):
+        return int(await client.execute_command("UNLINK", *names))  # type: ignore[no-untyped-call]
+    # A multi-key command must stay within one hash slot on a cluster.
+    by_slot: dict[int, list[bytes | str]] = {}
+    for name in names:
+        by_slot.setdefault(client.keyslot(name), []).append(name)
+    pipe = client.pipeline()
+    for group in by_slot.values():
+        pipe.execute_command("UNLINK", *group)
+    return sum(int(count) for count in await pipe.execute())
+
+
+async def _scan_page(
+    client: Client, cursor: int | bytes | str, pattern: bytes, count: int, node: Any
+) -> Any:
+    """One ``SCAN`` call, on one cluster node when ``node`` is given."""
+    if node is None:
+        return await client.execute_command("SCAN", cursor, "MATCH", pattern, "COUNT", count)
+    return await client.execute_command(
+        "SCAN", cursor, "MATCH", pattern, "COUNT", count, target_nodes=node
+    )
+
+
+async def _primaries(cluster: RedisCluster) -> list[Any]:
+    """The cluster's primaries (known once the client has discovered the cluster)."""
+    return list(cluster.get_primaries())
 
 
 def _classify(exc: Exception, detail: str) -> tuple[type[KVStoreError], str]:

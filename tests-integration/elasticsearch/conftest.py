@@ -38,6 +38,8 @@ from elastic_transport.client_utils import DEFAULT, DefaultType
 from elasticsearch import AsyncElasticsearch
 from kvtest_servers import ServerProcess, free_port, unavailable
 
+from kvstore.elasticsearch import ElasticsearchStore
+
 STARTUP_TIMEOUT = 30.0
 """Seconds a local server may take to answer."""
 OSMEM_REASON = (
@@ -137,13 +139,24 @@ class EsServer:
         self, sent: list[tuple[str, str]] | None = None, **options: Any
     ) -> AsyncElasticsearch:
         """A new client for the server; requests are appended to ``sent`` when given."""
-        node_class = type(
-            "TestNode", (PlainJsonNode,), {"plain_json": self.kind == "osmem", "sent": sent}
-        )
         options.setdefault("request_timeout", 10.0)
         if self.api_key is not None:
             options.setdefault("api_key", self.api_key)
-        return AsyncElasticsearch(self.url, node_class=node_class, **options)
+        return AsyncElasticsearch(self.url, node_class=self._node_class(sent), **options)
+
+    def store(self, index: str) -> ElasticsearchStore:
+        """A store that opens its own clients (one per event loop) from the server's URL."""
+        return ElasticsearchStore(
+            self.url,
+            api_key=self.api_key,
+            index=index,
+            client_options={"node_class": self._node_class(None)},
+        )
+
+    def _node_class(self, sent: list[tuple[str, str]] | None) -> type[PlainJsonNode]:
+        return type(
+            "TestNode", (PlainJsonNode,), {"plain_json": self.kind == "osmem", "sent": sent}
+        )
 
 
 def _docker_answers() -> bool:

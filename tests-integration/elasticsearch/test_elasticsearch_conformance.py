@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from elasticsearch import AsyncElasticsearch
@@ -19,7 +19,7 @@ class TestElasticsearchStoreConformance(StoreConformance):
     # keys/list_collections search the index, which shows writes after its next refresh
     # (osmem shows them at once; a real Elasticsearch after up to a second): settle()
     # refreshes the index, as an application needing read-your-writes there would.
-    # The client's aiohttp connections belong to one event loop: other loops are refused.
+    # A client handed in belongs to one event loop: other loops are refused.
     capabilities: ClassVar[Capabilities] = Capabilities(
         eventually_consistent=True, slow_writes=True, other_event_loops=False
     )
@@ -38,3 +38,20 @@ class TestElasticsearchStoreConformance(StoreConformance):
 
     async def settle(self, store: BaseKVStore) -> None:
         await self._raw.indices.refresh(index=self._index, ignore_unavailable=True)
+
+
+class TestElasticsearchStoreOwnClientsConformance(TestElasticsearchStoreConformance):
+    """A store made from the URL: it opens a client for each event loop that uses it."""
+
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        eventually_consistent=True, slow_writes=True
+    )
+
+    @pytest.fixture
+    async def store(
+        self, es_server: Any, index_name: str, es_client: AsyncElasticsearch
+    ) -> AsyncIterator[BaseKVStore]:
+        self._raw, self._index = es_client, index_name
+        store = es_server.store(index_name)
+        yield store
+        await store.close()

@@ -19,7 +19,7 @@ from elasticsearch import (
     TransportError,
 )
 
-from kvstore.core import BaseKVStore, DriverBoundary, Payload, redact
+from kvstore.core import BaseKVStore, DriverBoundary, Payload, PerLoop, redact
 from kvstore.core.errors import (
     ConfigurationError,
     KVStoreError,
@@ -33,6 +33,24 @@ _logger = logging.getLogger("kvstore.elasticsearch")
 
 Refresh = bool | Literal["wait_for"]
 """When writes become visible to search: False, True (refresh at once) or "wait_for"."""
+
+
+_HANDED_IN_FIX = (
+    "create the client in the event loop that uses the store (one client and store per "
+    "loop), or give ElasticsearchStore url= so that it opens a client for each event loop"
+)
+
+
+class _Session:
+    """One event loop's client, and the lock its first writes take to create the index."""
+
+    def __init__(self, client: AsyncElasticsearch) -> None:
+        self.client = client
+        self.index_lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        """Close the client and its connections."""
+        await self.client.close()
 
 
 def _live_filter(now: float) -> dict[str, Any]:
@@ -54,10 +72,16 @@ class ElasticsearchStore(BaseKVStore):
             (``https://user:password@host``) are used for basic auth.
         api_key: an API key (encoded string or ``(id, key)``), with ``url``.
         basic_auth: ``(username, password)``, with ``url``.
-        client: an ``AsyncElasticsearch`` to use instead of ``url``; the store leaves it open.
+        client: an ``AsyncElasticsearch`` to use instead of ``url``; the store leaves it open
+            and uses it only on the event loop it is first used in.
         index: the index holding every collection; created on the first write.
         refresh: the ``refresh`` parameter of every write (see above).
         request_timeout: seconds before a request fails, for a client made from ``url``.
+        client_options: further keyword arguments for the ``AsyncElasticsearch`` the store
+            creates from ``url`` (for example ``ca_certs``, ``verify_certs``, ``node_class``).
+
+    A store made from ``url`` works from any event loop: each loop gets its own client,
+    closed when that loop shuts down or the store closes.
 
     Raises:
         ConfigurationError: not exactly one of ``url`` and ``client``, credentials with
@@ -77,6 +101,7 @@ class ElasticsearchStore(BaseKVStore):
         index: str = "kv-store",
         refresh: Refresh = False,
         request_timeout: float = 10.0,
+        client_options: Mapping[str, Any] | None = None,
     ) -> None:
         problem = _schema.check_index_name(index)
         if problem is not None:
@@ -87,17 +112,19 @@ class ElasticsearchStore(BaseKVStore):
         self._refresh: Refresh = refresh
         self._boundary = DriverBoundary(f"Elasticsearch index {index!r}", classify=self._classify)
         self._index_ready = False
-        self._index_lock = asyncio.Lock()
-        self._closed = False
-        self._loop: asyncio.AbstractEventLoop | None = None
         if client is not None:
-            if url is not None or api_key is not None or basic_auth is not None:
+            if (
+                url is not None
+                or api_key is not None
+                or basic_auth is not None
+                or client_options is not None
+            ):
                 raise ConfigurationError(
-                    "pass either client= or url= (with api_key=/basic_auth=), not both"
+                    "pass either client= or url= (with api_key=/basic_auth=/client_options=), "
+                    "not both"
                 )
-            self._client = client
-            self._owns_client = False
             self._url: str | None = None
+            self._sessions = PerLoop(lambda: _Session(client), handed_in=_HANDED_IN_FIX)
             return
         if type(url) is not str or not url:
             raise ConfigurationError(
@@ -121,19 +148,27 @@ class ElasticsearchStore(BaseKVStore):
             raise ConfigurationError("pass api_key= or basic_auth=, not both")
         self._boundary.add_secrets(_credential_secrets(basic_auth, api_key))
         self._url = url
+        options = {
+            "api_key": api_key,
+            "basic_auth": basic_auth,
+            "request_timeout": request_timeout,
+            **(client_options or {}),
+        }
+
+        def new_client() -> AsyncElasticsearch:
+            return AsyncElasticsearch(url, **options)
+
         try:
-            self._client = AsyncElasticsearch(
-                url,
-                api_key=api_key,
-                basic_auth=basic_auth,
-                request_timeout=request_timeout,
-            )
+            # Built now so that a bad URL or option fails here; the first event loop gets it.
+            unused: list[AsyncElasticsearch] = [new_client()]
         except (ValueError, TypeError) as exc:
             # Not chained: the client's message may quote a credential.
             raise ConfigurationError(
                 self._boundary.redact(f"invalid Elasticsearch URL {url!r}: {exc}")
             ) from None
-        self._owns_client = True
+        self._sessions = PerLoop(
+            lambda: _Session(unused.pop() if unused else new_client()), _Session.aclose
+        )
 
     # -- errors ---------------------------------------------------------------------
 
@@ -151,38 +186,26 @@ class ElasticsearchStore(BaseKVStore):
         if exc.error == "index_not_found_exception":
             self._index_ready = False
 
-    def _bind_loop(self) -> None:
-        """Bind the store to the running event loop on first use; refuse any other loop.
-
-        The client's aiohttp connections belong to the loop that opened them; another
-        loop (thread) using them would hang or fail, so each loop needs its own store.
-
-        Raises:
-            ConfigurationError: the store was first used in another event loop.
-        """
-        if self._loop is not None:
-            raise ConfigurationError(
-                f"{self!r} is bound to the event loop it was first used in and cannot be used "
-                "from another event loop (thread): create one ElasticsearchStore per event loop"
-            )
-        self._loop = asyncio.get_running_loop()
-
     # -- the index ------------------------------------------------------------------
 
-    async def _ensure_index(self, operation: str, collection: str, keys: str | list[str]) -> None:
+    async def _ensure_index(
+        self, session: _Session, operation: str, collection: str, keys: str | list[str]
+    ) -> None:
         """Create the index with its mapping unless it exists (any concurrent creator wins).
 
         Concurrent first writes of this store wait for one creation request instead of each
         sending their own, which a burst of hundreds of tasks would turn into timeouts.
         """
-        async with self._index_lock:
+        async with session.index_lock:
             if not self._index_ready:
-                await self._create_index(operation, collection, keys)
+                await self._create_index(session.client, operation, collection, keys)
 
-    async def _create_index(self, operation: str, collection: str, keys: str | list[str]) -> None:
+    async def _create_index(
+        self, client: AsyncElasticsearch, operation: str, collection: str, keys: str | list[str]
+    ) -> None:
         with self._boundary(operation, collection, keys):
             try:
-                await self._client.indices.create(index=self._index, mappings=_schema.MAPPING)
+                await client.indices.create(index=self._index, mappings=_schema.MAPPING)
             except AuthorizationException:
                 # A key allowed to write but not to create indices: the index is expected
                 # to exist already; the write itself reports it if it does not.
@@ -200,11 +223,10 @@ class ElasticsearchStore(BaseKVStore):
     # -- primitives -----------------------------------------------------------------
 
     async def _read(self, collection: str, key: str) -> Payload | None:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        client = self._sessions.get().client
         with self._boundary("get", collection, key):
             try:
-                response = await self._client.get(
+                response = await client.get(
                     index=self._index, id=_schema.document_id(collection, key)
                 )
             except NotFoundError as exc:
@@ -214,12 +236,11 @@ class ElasticsearchStore(BaseKVStore):
         return source
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        client = self._sessions.get().client
         document_id = _schema.document_id
         with self._boundary("get_many", collection, keys):
             try:
-                response = await self._client.mget(
+                response = await client.mget(
                     index=self._index, ids=[document_id(collection, key) for key in keys]
                 )
             except NotFoundError as exc:
@@ -228,13 +249,13 @@ class ElasticsearchStore(BaseKVStore):
         return [doc.get("_source") if doc.get("found") else None for doc in response.body["docs"]]
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        session = self._sessions.get()
+        client = session.client
         if not self._index_ready:
-            await self._ensure_index("put", collection, key)
+            await self._ensure_index(session, "put", collection, key)
         doc_id = _schema.document_id(collection, key)
         with self._boundary("put", collection, key):
-            await self._client.index(
+            await client.index(
                 index=self._index,
                 id=doc_id,
                 # The transport sends a str body as it is: the envelope text, never re-encoded.
@@ -245,11 +266,11 @@ class ElasticsearchStore(BaseKVStore):
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
     ) -> None:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        session = self._sessions.get()
+        client = session.client
         keys = [key for key, _ in entries]
         if not self._index_ready:
-            await self._ensure_index("put_many", collection, keys)
+            await self._ensure_index(session, "put_many", collection, keys)
         document_id = _schema.document_id
         document = _schema.document
         lines: list[str] = []
@@ -258,7 +279,7 @@ class ElasticsearchStore(BaseKVStore):
             lines.append('{"index":{"_id":"' + doc_id + '"}}')
             lines.append(document(payload, collection, doc_id))
         with self._boundary("put_many", collection, keys):
-            response = await self._client.bulk(
+            response = await client.bulk(
                 index=self._index,
                 operations=cast("Sequence[Mapping[str, Any]]", lines),
                 refresh=self._refresh,
@@ -292,10 +313,11 @@ class ElasticsearchStore(BaseKVStore):
         self, operation: str, collection: str, keys: list[str]
     ) -> list[tuple[str, str, bool]]:
         """Return (key, document id, is live) for each of ``keys`` that has a document."""
+        client = self._sessions.get().client
         ids = [_schema.document_id(collection, key) for key in keys]
         with self._boundary(operation, collection, keys[0] if operation == "delete" else keys):
             try:
-                response = await self._client.mget(
+                response = await client.mget(
                     index=self._index, ids=ids, source_includes=["expires_at"]
                 )
             except NotFoundError as exc:
@@ -311,31 +333,27 @@ class ElasticsearchStore(BaseKVStore):
         return found
 
     async def _remove(self, collection: str, key: str) -> bool:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        client = self._sessions.get().client
         found = await self._expiries("delete", collection, [key])
         if not found:
             return False
         _, doc_id, live = found[0]
         with self._boundary("delete", collection, key):
             try:
-                response = await self._client.delete(
-                    index=self._index, id=doc_id, refresh=self._refresh
-                )
+                response = await client.delete(index=self._index, id=doc_id, refresh=self._refresh)
             except NotFoundError as exc:
                 self._missing(exc)
                 return False
         return live and response.body.get("result") == "deleted"
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        client = self._sessions.get().client
         found = await self._expiries("delete_many", collection, keys)
         if not found:
             return 0
         lines = ['{"delete":{"_id":"' + doc_id + '"}}' for _, doc_id, _ in found]
         with self._boundary("delete_many", collection, keys):
-            response = await self._client.bulk(
+            response = await client.bulk(
                 index=self._index,
                 operations=cast("Sequence[Mapping[str, Any]]", lines),
                 refresh=self._refresh,
@@ -360,8 +378,7 @@ class ElasticsearchStore(BaseKVStore):
         }
 
     async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        client = self._sessions.get().client
         query = self._collection_query(collection, time.time())
         after: list[Any] | None = None
         while True:
@@ -369,7 +386,7 @@ class ElasticsearchStore(BaseKVStore):
                 try:
                     # No _source: the server re-encodes a filtered source, turning a lone
                     # surrogate in a key into U+FFFD; the document ids spell keys exactly.
-                    response = await self._client.search(
+                    response = await client.search(
                         index=self._index,
                         query=query,
                         sort=[{"kv_id": "asc"}],
@@ -395,11 +412,12 @@ class ElasticsearchStore(BaseKVStore):
         A source read whole (not filtered) is the bytes the store wrote, so it holds the key
         exactly; a document deleted meanwhile is left out.
         """
+        client = self._sessions.get().client
         keys = [_schema.key_from_id(doc_id) for doc_id in ids]
         hashed = [doc_id for doc_id, key in zip(ids, keys, strict=True) if key is None]
         if not hashed:
             return cast("list[str]", keys)
-        response = await self._client.mget(index=self._index, ids=hashed)
+        response = await client.mget(index=self._index, ids=hashed)
         read = {
             doc["_id"]: (doc.get("_source") or {}).get("key")
             for doc in response.body["docs"]
@@ -411,8 +429,7 @@ class ElasticsearchStore(BaseKVStore):
         return [key for key in found if type(key) is str]
 
     async def _collections(self) -> list[str]:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        client = self._sessions.get().client
         query = {"bool": {"must_not": [_live_filter(time.time())]}}
         names: list[str] = []
         after: dict[str, Any] | None = None
@@ -425,7 +442,7 @@ class ElasticsearchStore(BaseKVStore):
                 composite["after"] = after
             with self._boundary("list_collections"):
                 try:
-                    response = await self._client.search(
+                    response = await client.search(
                         index=self._index,
                         query=query,
                         size=0,
@@ -449,9 +466,10 @@ class ElasticsearchStore(BaseKVStore):
 
     async def _hashed_collection(self, scope: str, query: dict[str, Any]) -> str:
         """Return the name of a collection too long to be spelled out in its scope."""
+        client = self._sessions.get().client
         with self._boundary("list_collections"):
             # The whole source, as written: a filtered one is re-encoded (see _keys_of).
-            response = await self._client.search(
+            response = await client.search(
                 index=self._index,
                 query={"bool": {"filter": [{"term": {"kv_scope": scope}}, query]}},
                 size=1,
@@ -461,14 +479,13 @@ class ElasticsearchStore(BaseKVStore):
         return name if type(name) is str else scope
 
     async def _clear(self, collection: str) -> int:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        client = self._sessions.get().client
         with self._boundary("clear_collection", collection):
             try:
                 if self._refresh is False:
                     # delete_by_query sees only refreshed documents: make recent writes visible.
-                    await self._client.indices.refresh(index=self._index)
-                response = await self._client.delete_by_query(
+                    await client.indices.refresh(index=self._index)
+                response = await client.delete_by_query(
                     index=self._index,
                     query=self._collection_query(collection, time.time()),
                     conflicts="proceed",
@@ -480,14 +497,13 @@ class ElasticsearchStore(BaseKVStore):
         return int(response.body.get("deleted", 0))
 
     async def _cull(self) -> None:
-        if asyncio.get_running_loop() is not self._loop:
-            self._bind_loop()
+        client = self._sessions.get().client
         expired = {
             "range": {"expires_at": {"lte": int(time.time() * 1000), "format": "epoch_millis"}}
         }
         with self._boundary("cull"):
             try:
-                await self._client.delete_by_query(
+                await client.delete_by_query(
                     index=self._index, query=expired, conflicts="proceed", refresh=True
                 )
             except NotFoundError as exc:
@@ -495,9 +511,7 @@ class ElasticsearchStore(BaseKVStore):
                 return
 
     async def _close(self) -> None:
-        if self._owns_client and not self._closed:
-            self._closed = True
-            await self._client.close()
+        await self._sessions.close()
 
     def __repr__(self) -> str:
         where = "client=<AsyncElasticsearch>" if self._url is None else f"url={redact(self._url)!r}"

@@ -123,6 +123,22 @@ def integration(session: nox.Session) -> None:
 
 
 @nox.session(python=DEFAULT_PYTHON, tags=["ci"])
+@nox.parametrize("redis_py", ["lowest", "newest"])
+def redis_versions(session: nox.Session, redis_py: str) -> None:
+    """The Redis integration tests (cluster included) on the lowest and the newest redis-py."""
+    session.install(*_local_requirements("redis"), *_test_requirements("redis"))
+    resolution = "lowest-direct" if redis_py == "lowest" else "highest"
+    session.install(
+        "--reinstall",
+        "--upgrade",
+        f"--resolution={resolution}",
+        *_third_party_requirements("redis"),
+    )
+    session.run("python", "-c", "import redis; print('redis-py', redis.__version__)")
+    _pytest(session, "tests-integration/redis")
+
+
+@nox.session(python=DEFAULT_PYTHON, tags=["ci"])
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole repository."""
     session.install("ruff>=0.8")

@@ -61,13 +61,6 @@ def test_children_of_an_open_sync_store_use_their_own_connections(
         store.clear_collection("c")
 
 
-@pytest.mark.xfail(
-    reason="RedisStore serves the first loop that used it until that loop closes, and the "
-    "parent's loop never closes in the child (its thread does not exist there): the child's "
-    "call raises ConfigurationError. Issue 14's event-loop policy (a store that opened its own "
-    "client serves any loop) lets it pass; open_sync_store reopens the store and works today.",
-    strict=True,
-)
 def test_a_child_of_a_facade_over_a_store_object_uses_it_on_a_new_loop(
     redis_url: str, fresh_prefix: str
 ) -> None:

@@ -87,16 +87,18 @@ def normalize_ttl(ttl: object) -> float | None:
         if _NEG_INF < ttl < _INF:
             return ttl
         seconds = ttl
-    elif type(ttl) is int:
-        seconds = _int_seconds(ttl)
+    elif type(ttl) is int or (isinstance(ttl, (int, float)) and type(ttl) is not bool):
+        try:
+            seconds = float(ttl)
+        except OverflowError:
+            # An int beyond a float's range (10**400): not a finite number of seconds.
+            raise InvalidTTLError(
+                f"ttl must be finite, got an int of {int(ttl).bit_length()} bits (beyond a float)"
+            ) from None
     elif isinstance(ttl, bool):
         raise InvalidTTLError(f"ttl must be seconds or a timedelta, not a bool ({ttl!r})")
     elif isinstance(ttl, timedelta):
         seconds = ttl.total_seconds()
-    elif isinstance(ttl, int):
-        seconds = _int_seconds(ttl)
-    elif isinstance(ttl, float):
-        seconds = float(ttl)
     else:
         raise InvalidTTLError(
             f"ttl must be None, seconds (int or float) or a timedelta, got {type(ttl).__name__}"
@@ -104,13 +106,3 @@ def normalize_ttl(ttl: object) -> float | None:
     if not math.isfinite(seconds):
         raise InvalidTTLError(f"ttl must be finite, got {ttl!r}")
     return seconds
-
-
-def _int_seconds(ttl: int) -> float:
-    """Return an int TTL as float seconds; one beyond a float's range is not a finite TTL."""
-    try:
-        return float(ttl)
-    except OverflowError:
-        raise InvalidTTLError(
-            f"ttl must be finite, got an int of {ttl.bit_length()} bits (beyond a float)"
-        ) from None

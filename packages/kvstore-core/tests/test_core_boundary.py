@@ -147,3 +147,21 @@ def test_the_driver_traceback_stays_chained() -> None:
         raise DriverError("reset")
     printed = "".join(traceback.format_exception(caught.value))
     assert "DriverError: reset" in printed and "direct cause" in printed
+
+
+def test_translate_in_an_except_clause_maps_as_the_block_does() -> None:
+    boundary = DriverBoundary("DiskStore")
+
+    def read(raised: Exception) -> None:
+        try:
+            raise raised
+        except Exception as exc:
+            raise boundary.translate(exc, "get", "users", "ada") from exc
+
+    driver_error = OSError("disk I/O error")
+    with pytest.raises(StoreConnectionError, match="get failed for collection 'users' key 'ada'"):
+        read(driver_error)
+    own = InvalidKeyError("bad key")
+    with pytest.raises(InvalidKeyError) as caught:
+        read(own)
+    assert caught.value is own and caught.value.__cause__ is None

@@ -109,7 +109,21 @@ class DriverBoundary:
     def translate(
         self, exc: Exception, operation: str, collection: str | None, keys: Keys
     ) -> KVStoreError:
-        """Return the kvstore error for a driver exception (the caller raises it ``from exc``)."""
+        """Return the kvstore error for a driver exception, for the caller to raise ``from exc``.
+
+        The ``with`` block calls it; a hot path where the block's cost shows (an in-process
+        read of a few microseconds) may call it itself, at no cost until something fails::
+
+            try:
+                rows = query(...)
+            except Exception as exc:
+                raise self._boundary.translate(exc, "get", collection, key) from exc
+
+        Raises:
+            KVStoreError: ``exc`` itself, unchanged, if it already is a kvstore error.
+        """
+        if isinstance(exc, KVStoreError):
+            raise exc
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         kind, detail = self._classify(exc, detail)
         return self.error(operation, collection, keys, detail, kind)

@@ -9,6 +9,7 @@ release that changes one fails there, not in users' hands.
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -36,11 +37,9 @@ UPSERT_UNLESS_FILE = f"{UPSERT} WHERE Cache.filename IS NULL"
 """The same, except over a row whose old value is in a file (its name is needed first)."""
 
 
-def query(cache: diskcache.Cache) -> Sql:
-    """``Cache._sql``: execute on the calling thread's connection (autocommit outside a
-    transaction)."""
-    sql: Sql = cache._sql
-    return sql
+query: Callable[[diskcache.Cache], Sql] = operator.attrgetter("_sql")
+"""``Cache._sql``: execute on the calling thread's connection (autocommit outside a
+transaction). An attrgetter rather than a function: every inline get calls it."""
 
 
 def connection(cache: diskcache.Cache) -> sqlite3.Connection:

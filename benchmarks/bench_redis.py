@@ -185,7 +185,7 @@ async def peer_contenders(url: str) -> AsyncIterator[list[Contender]]:
     """The installed peers, each on its own defaults and its own key namespace."""
     peers: list[Contender] = []
     closers: list[Callable[[], Awaitable[Any]]] = []
-    if importlib.util.find_spec("key_value.aio") is not None:
+    if importlib.util.find_spec("key_value") and importlib.util.find_spec("key_value.aio"):
         from key_value.aio.stores.redis import RedisStore as KeyValueStore
 
         kv = KeyValueStore(url=url)

@@ -90,7 +90,7 @@ def _start_server(directory: str, port: int, *extra: str) -> subprocess.Popen[by
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return process
         except OSError:
-            if time.monotonic() > deadline:
+            if process.poll() is not None or time.monotonic() > deadline:
                 process.terminate()
                 raise
             time.sleep(0.02)
@@ -108,8 +108,9 @@ def redis_servers(count: int) -> Iterator[list[int]]:
             for index, port in enumerate(ports):
                 node = f"{directory}/{index}"
                 os.makedirs(node)
-                extra = ("--cluster-enabled", "yes") if count > 1 else ()
-                processes.append(_start_server(node, port, *extra))
+                # The cluster bus port is given: the default (port + 10000) may not exist.
+                extra = ("--cluster-enabled", "yes", "--cluster-port", str(_free_port()))
+                processes.append(_start_server(node, port, *(extra if count > 1 else ())))
             if count > 1:
                 _create_cluster(ports)
             yield ports

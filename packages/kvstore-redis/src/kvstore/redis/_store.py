@@ -28,6 +28,7 @@ from kvstore.core.errors import (
     StoreConnectionError,
 )
 
+from ._autopipeline import AutoPipeline, Command
 from ._config import (
     CLUSTER_SCHEMES,
     check_int,
@@ -35,6 +36,8 @@ from ._config import (
     cluster_base_url,
     url_scheme,
 )
+from ._connections import Lender
+from ._deadline import Watchdog
 from ._layout import as_text, collection_prefix, decode_name, encode_name, glob_pattern
 
 DEFAULT_PREFIX = "kvstore:"
@@ -70,15 +73,41 @@ Client = Redis | RedisCluster
 
 
 class _Connections:
-    """One event loop's redis-py client and the FIFO queue in front of its connections."""
+    """One event loop's redis-py client, the FIFO queue in front of its connections, and
+    how commands reach them.
 
-    def __init__(self, client: Client, limit: int) -> None:
+    ``single`` runs one command and ``batch`` a pipeline (each command's reply or error
+    reply, in order): through a :class:`Lender` when given one (the store's own standalone
+    client), else through the client. ``send`` runs a single-key command, auto-pipelined if
+    asked for.
+    """
+
+    def __init__(
+        self, client: Client, limit: int, lender: Lender | None, auto_pipelining: bool
+    ) -> None:
         self.client = client
         self.cluster = client if isinstance(client, RedisCluster) else None
         # redis-py refuses a command outright once a pool is exhausted, and its blocking
         # pool lets late callers overtake waiting ones (a waiter can starve past its
         # timeout under load); a FIFO semaphore sized to the pool queues callers fairly.
+        # A lender queues its callers itself.
         self.gate = asyncio.Semaphore(limit)
+        self.lender = lender
+        self.single: Callable[[Command], Awaitable[Any]] = self._client_command
+        self.batch: Callable[[list[Command]], Awaitable[list[Any]]] = self._client_pipeline
+        if lender is not None:
+            self.single, self.batch = lender.command, lender.pipeline
+        self.send = (
+            AutoPipeline(asyncio.get_running_loop(), self.single, self.batch).execute
+            if auto_pipelining
+            else self.single
+        )
+
+    async def _client_command(self, command: Command) -> Any:
+        return await self.run(lambda client: client.execute_command(*command))
+
+    async def _client_pipeline(self, commands: list[Command]) -> list[Any]:
+        return await self.run(functools.partial(_pipeline, commands=commands))
 
     async def run(self, command: Callable[[Any], Awaitable[T]]) -> T:
         """Return ``await command(client)`` once a connection is free (first come first served)."""
@@ -109,6 +138,8 @@ class _Connections:
     async def aclose(self) -> None:
         """Close the client and its connections."""
         with contextlib.suppress(*_DRIVER_ERRORS):
+            if self.lender is not None:
+                await self.lender.close()
             await self.client.aclose()
 
 
@@ -126,7 +157,10 @@ class RedisStore(BaseKVStore):
             the store never closes it, and its own timeouts and retries apply.
         host, port, db, username, password: a standalone server, without a URL.
         prefix: every Redis key the store reads, writes or scans starts with it.
-        socket_timeout: seconds a command may wait for a reply.
+        socket_timeout: seconds a call may take once it has a connection, to its last reply
+            (connecting and retries included); a call past it raises StoreConnectionError,
+            within an eighth of the bound after it. On a cluster, redis-py's timeout of
+            each send and each read (a handed-in client keeps its own timeouts).
         socket_connect_timeout: seconds a connection attempt may take.
         retries: how many times a command that failed on a broken connection is retried
             on a new one (a server restart breaks every pooled connection).
@@ -135,6 +169,9 @@ class RedisStore(BaseKVStore):
         scan_count: the ``COUNT`` hint of each ``SCAN`` page.
         client_options: further keyword arguments for the redis-py client the store
             creates (for example ``ssl_ca_certs``, ``ssl_certfile``, ``health_check_interval``).
+        auto_pipelining: send the single-key calls (``get``, ``put``, ``delete``) that
+            concurrent tasks make while others are in flight as one pipeline per event-loop
+            turn (per node on a cluster); a lone sequential caller is unaffected.
 
     Raises:
         ConfigurationError: conflicting or invalid options, or an unknown URL scheme.
@@ -157,6 +194,7 @@ class RedisStore(BaseKVStore):
         max_connections: int = 100,
         scan_count: int = 1000,
         client_options: Mapping[str, Any] | None = None,
+        auto_pipelining: bool = False,
     ) -> None:
         if sum(option is not None for option in (url, client, host)) > 1:
             raise ConfigurationError("give RedisStore only one of url=, client= or host=")
@@ -164,18 +202,21 @@ class RedisStore(BaseKVStore):
             raise ConfigurationError(f"prefix must be a non-empty str, got {prefix!r}")
         timeout = check_positive_number("socket_timeout", socket_timeout)
         connect_timeout = check_positive_number("socket_connect_timeout", socket_connect_timeout)
-        check_int("retries", retries, 0)
-        check_int("max_connections", max_connections, 1)
+        self._retries = check_int("retries", retries, 0)
+        self._max_connections = check_int("max_connections", max_connections, 1)
         self._scan_count = check_int("scan_count", scan_count, 1)
         self._prefix = prefix
         self._boundary = DriverBoundary("Redis", classify=_classify)
+        self._timeout = timeout
+        self._auto_pipelining = bool(auto_pipelining)
+        self._backoff = ExponentialWithJitterBackoff(
+            base=_RETRY_BACKOFF_BASE, cap=_RETRY_BACKOFF_CAP
+        )
+        # No socket_timeout on a standalone client: the store bounds each whole call itself
+        # (see _deadline.py), where redis-py would wrap every send and every read.
         options: dict[str, Any] = {
-            "socket_timeout": timeout,
             "socket_connect_timeout": connect_timeout,
-            "retry": Retry(
-                ExponentialWithJitterBackoff(base=_RETRY_BACKOFF_BASE, cap=_RETRY_BACKOFF_CAP),
-                retries,
-            ),
+            "retry": Retry(self._backoff, retries),
             "max_connections": max_connections,
             **(client_options or {}),
         }
@@ -190,7 +231,10 @@ class RedisStore(BaseKVStore):
             self._cluster = isinstance(client, RedisCluster)
             # The caller's client is used as it is, on the event loop it belongs to.
             limit = _connection_limit(client)
-            self._loops = PerLoop(lambda: _Connections(client, limit), handed_in=_HANDED_IN_FIX)
+            self._loops = PerLoop(
+                lambda: _Connections(client, limit, None, self._auto_pipelining),
+                handed_in=_HANDED_IN_FIX,
+            )
         else:
             if url is not None:
                 scheme = url_scheme(url)
@@ -202,9 +246,7 @@ class RedisStore(BaseKVStore):
             self._unused: Client | None = self._new_client()
             self._boundary.add_secrets(_client_secrets(self._unused))
             self._cluster = isinstance(self._unused, RedisCluster)
-            self._loops = PerLoop(
-                lambda: _Connections(self._take_client(), max_connections), _Connections.aclose
-            )
+            self._loops = PerLoop(self._open_connections, _Connections.aclose)
         self._scripting = not self._cluster
         """False once the server refused scripts: ``put_many`` with a TTL then pipelines."""
 
@@ -238,7 +280,7 @@ class RedisStore(BaseKVStore):
             base = cluster_base_url(url, scheme)
 
             def new_client() -> Client:
-                return RedisCluster.from_url(base, **options)
+                return RedisCluster.from_url(base, **{"socket_timeout": self._timeout, **options})
         else:
 
             def new_client() -> Client:
@@ -253,10 +295,23 @@ class RedisStore(BaseKVStore):
             ) from None
         return new_client
 
-    def _take_client(self) -> Client:
-        """A new client for an event loop (the one built by the constructor, first)."""
+    def _open_connections(self) -> _Connections:
+        """A new client for the running event loop (the one built by the constructor, first).
+
+        A standalone client's commands go straight to connections the store lends, each call
+        bounded by one deadline (a cluster client routes by slot and times out by itself).
+        """
         client, self._unused = self._unused or self._new_client(), None
-        return client
+        lender = None
+        if not isinstance(client, RedisCluster):
+            lender = Lender(
+                client.connection_pool,
+                self._max_connections,
+                self._retries,
+                self._backoff.compute,
+                Watchdog(asyncio.get_running_loop(), self._timeout),
+            )
+        return _Connections(client, self._max_connections, lender, self._auto_pipelining)
 
     # -- primitives ---------------------------------------------------------------------
 
@@ -264,9 +319,7 @@ class RedisStore(BaseKVStore):
         connections = self._loops.get()
         name = encode_name(self._prefix, collection, key)
         with self._boundary("get", collection, key):
-            payload: bytes | str | None = await connections.run(
-                lambda client: client.execute_command("GET", name)
-            )
+            payload: bytes | str | None = await connections.send(("GET", name))
         return payload
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
@@ -274,29 +327,33 @@ class RedisStore(BaseKVStore):
         prefix = self._prefix
         names = [encode_name(prefix, collection, key) for key in keys]
         with self._boundary("get_many", collection, keys):
-            return await connections.run(lambda client: self._get_names(client, names))
+            if not self._cluster:
+                payloads: list[Payload | None] = await connections.single(("MGET", *names))
+                return payloads
+            # A cluster pipeline groups the GETs per node.
+            return _raise_first_error(await connections.batch([("GET", name) for name in names]))
 
     async def _write(self, collection: str, key: str, payload: str, ttl: float | None) -> None:
         connections = self._loops.get()
         name = encode_name(self._prefix, collection, key)
-        arguments = (
+        command = (
             ("SET", name, payload) if ttl is None else ("SET", name, payload, "PX", _millis(ttl))
         )
         with self._boundary("put", collection, key):
-            await connections.run(lambda client: client.execute_command(*arguments))
+            await connections.send(command)
 
     async def _write_many(
         self, collection: str, entries: list[tuple[str, str]], ttl: float | None
     ) -> None:
         connections = self._loops.get()
         with self._boundary("put_many", collection, [key for key, _ in entries]):
-            await connections.run(lambda client: self._set_names(client, collection, entries, ttl))
+            await self._set_names(connections, collection, entries, ttl)
 
     async def _remove(self, collection: str, key: str) -> bool:
         connections = self._loops.get()
         name = encode_name(self._prefix, collection, key)
         with self._boundary("delete", collection, key):
-            removed = await connections.run(lambda client: client.execute_command("UNLINK", name))
+            removed = await connections.send(("UNLINK", name))
         return bool(removed)
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
@@ -304,7 +361,7 @@ class RedisStore(BaseKVStore):
         prefix = self._prefix
         names = [encode_name(prefix, collection, key) for key in keys]
         with self._boundary("delete_many", collection, keys):
-            return await connections.run(lambda client: _unlink(client, names))
+            return await _unlink(connections, names)
 
     async def _scan(self, collection: str) -> AsyncIterator[list[str]]:
         literal = collection_prefix(self._prefix, collection)
@@ -329,7 +386,7 @@ class RedisStore(BaseKVStore):
         pattern = glob_pattern(collection_prefix(self._prefix, collection))
         async for page in self._scan_names(pattern, "clear_collection", collection):
             with self._boundary("clear_collection", collection):
-                removed += await connections.run(functools.partial(_unlink, names=page))
+                removed += await _unlink(connections, page)
         return removed
 
     async def _close(self) -> None:
@@ -337,46 +394,44 @@ class RedisStore(BaseKVStore):
 
     # -- helpers ------------------------------------------------------------------------
 
-    async def _get_names(self, client: Client, names: list[bytes]) -> list[Payload | None]:
-        """The payloads of Redis keys, in order: one ``MGET``, or a pipeline on a cluster."""
-        if not self._cluster:
-            payloads: list[Payload | None] = await client.execute_command("MGET", *names)
-            return payloads
-        pipe = client.pipeline()
-        for name in names:
-            pipe.execute_command("GET", name)
-        return await pipe.execute()
-
     async def _set_names(
-        self, client: Client, collection: str, entries: list[tuple[str, str]], ttl: float | None
+        self,
+        connections: _Connections,
+        collection: str,
+        entries: list[tuple[str, str]],
+        ttl: float | None,
     ) -> None:
         """Write entries: one ``MSET``, the script with a TTL, else a pipeline."""
         prefix = self._prefix
         if ttl is None and not self._cluster:
-            arguments: list[bytes | str] = []
+            arguments: list[bytes | str] = ["MSET"]
             for key, payload in entries:
                 arguments.append(encode_name(prefix, collection, key))
                 arguments.append(payload)
-            await client.execute_command("MSET", *arguments)
+            await connections.single(arguments)
             return
         if ttl is not None and self._scripting:
             names = [encode_name(prefix, collection, key) for key, _ in entries]
-            if await self._set_many_by_script(client, names, entries, _millis(ttl)):
+            if await self._set_many_by_script(connections, names, entries, _millis(ttl)):
                 return
-        pipe = client.pipeline() if self._cluster else client.pipeline(transaction=False)
         if ttl is None:
-            for key, payload in entries:
-                pipe.execute_command("SET", encode_name(prefix, collection, key), payload)
+            commands: list[Command] = [
+                ("SET", encode_name(prefix, collection, key), payload) for key, payload in entries
+            ]
         else:
             millis = _millis(ttl)
-            for key, payload in entries:
-                pipe.execute_command(
-                    "SET", encode_name(prefix, collection, key), payload, "PX", millis
-                )
-        await pipe.execute()
+            commands = [
+                ("SET", encode_name(prefix, collection, key), payload, "PX", millis)
+                for key, payload in entries
+            ]
+        _raise_first_error(await connections.batch(commands))
 
     async def _set_many_by_script(
-        self, client: Client, names: list[bytes], entries: list[tuple[str, str]], millis: int
+        self,
+        connections: _Connections,
+        names: list[bytes],
+        entries: list[tuple[str, str]],
+        millis: int,
     ) -> bool:
         """Write every entry with ``SET ... PX`` through the Lua script, a batch per call.
 
@@ -392,10 +447,10 @@ class RedisStore(BaseKVStore):
             ]
             try:
                 try:
-                    await client.execute_command("EVALSHA", _SET_MANY_SHA, len(batch), *arguments)
+                    await connections.single(("EVALSHA", _SET_MANY_SHA, len(batch), *arguments))
                 except NoScriptError:
                     # Not cached on this server yet (or flushed): EVAL sends it and caches it.
-                    await client.execute_command("EVAL", SET_MANY_SCRIPT, len(batch), *arguments)
+                    await connections.single(("EVAL", SET_MANY_SCRIPT, len(batch), *arguments))
             except ResponseError as exc:
                 if start == 0 and _refuses_scripts(exc):
                     self._scripting = False
@@ -416,11 +471,16 @@ class RedisStore(BaseKVStore):
         for node in nodes:
             cursor: int | bytes | str = 0
             while True:
-                scan = functools.partial(
-                    _scan_page, cursor=cursor, pattern=pattern, count=self._scan_count, node=node
-                )
                 with self._boundary(operation, collection):
-                    reply = await connections.run(scan)
+                    if node is None:
+                        reply = await connections.single(
+                            ("SCAN", cursor, "MATCH", pattern, "COUNT", self._scan_count)
+                        )
+                    else:
+                        scan = functools.partial(
+                            _scan_node, cursor=cursor, pattern=pattern, count=self._scan_count
+                        )
+                        reply = await connections.run(functools.partial(scan, node=node))
                 cursor, names = _scan_reply(reply)
                 # SCAN may return a key twice (while Redis rehashes); report it once.
                 page = [name for name in names if name not in seen]
@@ -447,29 +507,47 @@ def _millis(ttl: float) -> int:
     return max(1, int(ttl * 1000))
 
 
-async def _unlink(client: Client, names: Sequence[bytes | str]) -> int:
+async def _unlink(connections: _Connections, names: Sequence[bytes | str]) -> int:
     """Remove Redis keys in one round trip; return how many existed (and were live)."""
     if not names:
         return 0
-    if not isinstance(client, RedisCluster):
-        return int(await client.execute_command("UNLINK", *names))  # type: ignore[no-untyped-call]
+    cluster = connections.cluster
+    if cluster is None:
+        return int(await connections.single(("UNLINK", *names)))
     # A multi-key command must stay within one hash slot on a cluster.
     by_slot: dict[int, list[bytes | str]] = {}
     for name in names:
-        by_slot.setdefault(client.keyslot(name), []).append(name)
-    pipe = client.pipeline()
-    for group in by_slot.values():
-        pipe.execute_command("UNLINK", *group)
-    return sum(int(count) for count in await pipe.execute())
+        by_slot.setdefault(cluster.keyslot(name), []).append(name)
+    replies = await connections.batch([("UNLINK", *group) for group in by_slot.values()])
+    return sum(int(count) for count in _raise_first_error(replies))
 
 
-async def _scan_page(
-    client: Client, cursor: int | bytes | str, pattern: bytes, count: int, node: Any
+async def _pipeline(client: Client, commands: list[Command]) -> list[Any]:
+    """Run commands as one non-transactional pipeline (grouped per node on a cluster);
+    return each one's reply or error reply, in order."""
+    if isinstance(client, RedisCluster):
+        pipe: Any = client.pipeline()
+    else:
+        pipe = client.pipeline(transaction=False)
+    for command in commands:
+        pipe.execute_command(*command)
+    replies: list[Any] = await pipe.execute(raise_on_error=False)
+    return replies
+
+
+def _raise_first_error(replies: list[Any]) -> list[Any]:
+    """Return a pipeline's replies, or raise the first error reply among them."""
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies
+
+
+async def _scan_node(
+    cluster: RedisCluster, cursor: int | bytes | str, pattern: bytes, count: int, node: Any
 ) -> Any:
-    """One ``SCAN`` call, on one cluster node when ``node`` is given."""
-    if node is None:
-        return await client.execute_command("SCAN", cursor, "MATCH", pattern, "COUNT", count)
-    return await client.execute_command(
+    """One ``SCAN`` call on one cluster node."""
+    return await cluster.execute_command(
         "SCAN", cursor, "MATCH", pattern, "COUNT", count, target_nodes=node
     )
 

@@ -1,0 +1,84 @@
+"""Auto-pipelining: single commands from concurrent tasks share one round trip per loop turn."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+Command = Sequence[Any]
+
+
+class AutoPipeline:
+    """Coalesces the single commands that concurrent tasks issue into pipelines.
+
+    A command issued while no other command of this pipeline is in flight runs alone, as it
+    would without auto-pipelining, so a lone sequential caller pays nothing for it. A command
+    issued while others are in flight is queued; at the end of the event-loop turn every
+    queued command goes out as one pipeline, and each caller gets its own reply or its own
+    error. A caller cancelled while its command waits gets ``CancelledError`` and the others
+    are unaffected (its command may still run, as any command cancelled after its send).
+
+    Args:
+        loop: the event loop every caller runs on.
+        single: runs one command alone and returns its reply.
+        batch: runs commands as one pipeline and returns, per command, its reply or the
+            exception the server answered it with; raising fails every command of the batch.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        single: Callable[[Command], Awaitable[Any]],
+        batch: Callable[[list[Command]], Awaitable[list[Any]]],
+    ) -> None:
+        self._loop = loop
+        self._single = single
+        self._batch = batch
+        self._in_flight = 0
+        self._queue: list[tuple[Command, asyncio.Future[Any]]] = []
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def execute(self, command: Command) -> Any:
+        """Run ``command``, alone or in the next pipeline; return its reply or raise its error."""
+        if not self._in_flight:
+            self._in_flight += 1
+            try:
+                return await self._single(command)
+            finally:
+                self._in_flight -= 1
+        reply: asyncio.Future[Any] = self._loop.create_future()
+        if not self._queue:
+            self._loop.call_soon(self._flush)
+        self._queue.append((command, reply))
+        return await reply
+
+    def _flush(self) -> None:
+        queued, self._queue = self._queue, []
+        self._in_flight += 1
+        task = self._loop.create_task(self._send(queued))
+        # The loop keeps only weak references to tasks: hold it until it is done.
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, queued: list[tuple[Command, asyncio.Future[Any]]]) -> None:
+        try:
+            replies = await self._batch([command for command, _ in queued])
+        except Exception as error:
+            for _, reply in queued:
+                if not reply.done():
+                    reply.set_exception(error)
+            return
+        except BaseException:  # the loop is shutting down: nobody waits for a reply any more
+            for _, reply in queued:
+                reply.cancel()
+            raise
+        finally:
+            self._in_flight -= 1
+        for (_, reply), result in zip(queued, replies, strict=True):
+            if reply.done():  # its caller was cancelled
+                continue
+            if isinstance(result, Exception):
+                reply.set_exception(result)
+            else:
+                reply.set_result(result)

@@ -3,7 +3,9 @@
 Each case maps variant names to an async callable that performs ``ops`` operations
 (keys for batch cases). Variants of one case run interleaved, rep after rep, so
 machine noise hits them alike; the report shows the median ops/s of each variant
-and its ratio to the case's reference variant (the raw client).
+and its ratio to the case's reference variant (the raw client), and the median CPU time
+this process spent per operation (``time.process_time``: what a loaded machine's other
+processes do not change, unlike ops/s; a server in another process is not counted).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class Case:
     reference: str
     variants: dict[str, Runner]
     results: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    """Per variant, the CPU seconds this process spent per operation, one sample per rep."""
 
 
 async def run_cases(cases: list[Case], repetitions: int = 7, warmup: int = 1) -> None:
@@ -50,10 +54,12 @@ async def run_cases(cases: list[Case], repetitions: int = 7, warmup: int = 1) ->
                 await runner()
         for _ in range(repetitions):
             for variant, runner in case.variants.items():
+                cpu = time.process_time()
                 start = time.perf_counter()
                 ops = await runner()
                 elapsed = time.perf_counter() - start
                 case.results.setdefault(variant, []).append(ops / elapsed)
+                case.cpu.setdefault(variant, []).append((time.process_time() - cpu) / ops)
 
 
 def report(title: str, cases: list[Case]) -> str:
@@ -61,14 +67,18 @@ def report(title: str, cases: list[Case]) -> str:
     lines = [
         f"## {title}",
         "",
-        "| case | variant | median ops/s | ratio to raw |",
-        "|---|---|---:|---:|",
+        "| case | variant | median ops/s | ratio to raw | client CPU µs/op |",
+        "|---|---|---:|---:|---:|",
     ]
     for case in cases:
         reference = statistics.median(case.results[case.reference])
         for variant, samples in case.results.items():
             median = statistics.median(samples)
-            lines.append(f"| {case.name} | {variant} | {median:,.0f} | {median / reference:.2f}x |")
+            cpu = statistics.median(case.cpu[variant]) * 1e6
+            lines.append(
+                f"| {case.name} | {variant} | {median:,.0f} | {median / reference:.2f}x "
+                f"| {cpu:,.1f} |"
+            )
     return "\n".join(lines)
 
 

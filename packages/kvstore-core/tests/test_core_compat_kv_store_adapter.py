@@ -153,3 +153,29 @@ async def test_wrappers_and_adapter_take_kv_store_adapters_constructor_names() -
     assert chain.statistics.get_collection("all").put.count == 1
     assert len(inner.entries) == 1
     assert await adapter.delete(key="ada")
+
+
+# -- what kvstore does not need: said, not a bare TypeError or AttributeError ---------------
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_statistics_wrapper_track_statistics_says_to_drop_it(flag: bool) -> None:
+    with pytest.raises(TypeError, match=r"always keeps statistics: drop track_statistics="):
+        StatisticsWrapper(SimpleStore(), track_statistics=flag)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "name", ["setup", "setup_once", "setup_collection", "setup_collection_once"]
+)
+def test_setup_methods_say_stores_prepare_themselves(name: str) -> None:
+    for store in (SimpleStore(), StatisticsWrapper(SimpleStore())):
+        with pytest.raises(AttributeError, match=r"prepare themselves on first use") as caught:
+            getattr(store, name)
+        assert caught.value.name == name
+
+
+def test_other_missing_store_attributes_are_plain_attribute_errors() -> None:
+    store = SimpleStore()
+    assert not hasattr(store, "no_such_method")
+    with pytest.raises(AttributeError, match=r"'SimpleStore' object has no attribute 'nope'"):
+        store.nope  # noqa: B018

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
@@ -27,6 +27,8 @@ Payload = str | bytes | dict[str, Any]
 already parsed (a fresh dict that nothing else holds, checked by core without parsing again)."""
 
 _INF = float("inf")
+_SETUP_NAMES = frozenset({"setup", "setup_once", "setup_collection", "setup_collection_once"})
+"""kv-store-adapter 0.1's explicit set-up methods, which kvstore stores do not need."""
 
 
 class BaseKVStore:
@@ -292,6 +294,22 @@ class BaseKVStore:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+    if not TYPE_CHECKING:  # type checkers keep reporting unknown attributes as errors
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for an attribute that does not exist: no cost on any operation.
+            if name in _SETUP_NAMES:
+                raise AttributeError(
+                    f"{type(self).__name__} has no {name}(): kvstore stores prepare themselves "
+                    f"on first use, so remove the call (kv-store-adapter 0.1 needed it; see "
+                    f"docs/migrating.md)",
+                    name=name,
+                    obj=self,
+                )
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+            )
 
 
 __all__ = ["BaseKVStore", "Payload", "Value"]

@@ -105,9 +105,19 @@ class StatisticsWrapper(AroundWrapper):
 
     Args:
         store: the store to wrap.
+
+    Raises:
+        TypeError: given kv-store-adapter 0.1's ``track_statistics``; the message says to
+            drop it (statistics are always kept).
     """
 
-    def __init__(self, store: BaseKVStore) -> None:
+    def __init__(self, store: BaseKVStore, *, track_statistics: None = None) -> None:
+        # Typed None so type checkers flag kv-store-adapter 0.1's track_statistics=True too.
+        if track_statistics is not None:
+            raise TypeError(
+                "StatisticsWrapper always keeps statistics: drop track_statistics= "
+                "(kv-store-adapter 0.1's argument); to keep none, use the store unwrapped"
+            )
         super().__init__(store)
         self.statistics = StoreStatistics()
 

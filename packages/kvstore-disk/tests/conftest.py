@@ -37,7 +37,6 @@ def _collect_sqlite_connections_of_ended_threads() -> Iterator[None]:
     _collect()
 
 
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # The same warning from the collection pytest runs after the last test: let threads that
     # are ending (a SyncStore's loop thread) end, and collect first, with the warning ignored.

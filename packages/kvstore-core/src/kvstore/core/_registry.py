@@ -25,6 +25,8 @@ FIRST_PARTY_SCHEMES = {
     "rediss+cluster": "kvstore-redis",
     "elasticsearch+http": "kvstore-elasticsearch",
     "elasticsearch+https": "kvstore-elasticsearch",
+    "postgresql": "kvstore-postgres",
+    "postgres": "kvstore-postgres",
 }
 """Which distribution to install for each scheme this repository's backends register."""
 

@@ -43,13 +43,14 @@ def check_table(table: object) -> str:
     """Return ``table`` (``name`` or ``schema.name``) after checking each part.
 
     Raises:
-        ConfigurationError: not a str, an empty part, a NUL, or a part over 63 bytes.
+        ConfigurationError: not a str, more than two parts, an empty part, a NUL, or a
+            part over 63 bytes.
     """
     if not isinstance(table, str):
         raise ConfigurationError(f"table must be a str, got {type(table).__name__}")
-    parts = table.split(".", 1)
+    parts = table.split(".")
     for part in parts:
-        if not part or "\x00" in part or len(part.encode()) > _MAX_IDENTIFIER:
+        if len(parts) > 2 or not part or "\x00" in part or len(part.encode()) > _MAX_IDENTIFIER:
             raise ConfigurationError(
                 f"table must be 'name' or 'schema.name', each part 1 to {_MAX_IDENTIFIER} "
                 f"bytes without NUL, got {table!r}"

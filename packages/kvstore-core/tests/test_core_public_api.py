@@ -17,6 +17,7 @@ import kvstore.core.wrappers
 
 def test_core_exports() -> None:
     assert kvstore.core.__all__ == [
+        "ATOMIC_OPERATIONS",
         "TTL",
         "BaseKVStore",
         "ConfigurationError",
@@ -25,6 +26,7 @@ def test_core_exports() -> None:
         "InProcessKVStore",
         "InvalidKeyError",
         "InvalidTTLError",
+        "InvalidValueError",
         "KVStoreError",
         "KVStoreProtocol",
         "Payload",
@@ -36,7 +38,9 @@ def test_core_exports() -> None:
         "SnapshotCodec",
         "StoreConnectionError",
         "TTLInfo",
+        "UnsupportedOperationError",
         "ValueTooLargeError",
+        "Versioned",
         "open_store",
         "redact",
         "registered_schemes",

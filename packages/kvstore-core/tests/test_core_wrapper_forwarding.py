@@ -44,10 +44,12 @@ SAMPLES: dict[str, Any] = {
     "collection": "c",
     "key": "k",
     "keys": ["k", "other"],
-    "value": {"v": 1},
+    "value": {"count": 1},  # a counter, so increment works on what the others wrote
     "items": {"k": {"v": 1}},
     "ttl": 60,
     "limit": 10,
+    "version": None,
+    "amount": 1,
 }
 """An argument for each parameter name the methods take."""
 
@@ -145,9 +147,11 @@ def test_every_exported_wrapper_is_checked() -> None:
 async def test_every_method_reaches_the_wrapped_store(
     wrapper: type[BaseKVStore], name: str
 ) -> None:
+    if (wrapper, name) == (EncryptionWrapper, "increment"):
+        pytest.xfail("value-transforming wrappers do not handle increment yet (issue 16)")
     inner = RecordingStore()
     store = WRAPPERS[wrapper](inner)
-    await store.put("c", "k", {"v": 1})
+    await store.put("c", "k", {"count": 1})
     inner.calls.clear()
     await call(store, name)
     assert REACHES_AS.get((wrapper, name), {name}) <= inner.names()
@@ -163,7 +167,7 @@ async def test_every_method_goes_through_the_around_hook(name: str) -> None:
             return await super().around(operation, collection, keys, *rest)
 
     store = Spy(SimpleStore())
-    await store.put("c", "k", {"v": 1})
+    await store.put("c", "k", {"count": 1})
     seen.clear()
     await call(store, name)
     collection = (
@@ -187,7 +191,7 @@ async def test_a_renaming_wrapper_never_hands_on_the_callers_names(
 ) -> None:
     inner = RecordingStore()
     store = wrapper(inner)
-    await store.put("c", "k", {"v": 1})
+    await store.put("c", "k", {"count": 1})
     inner.calls.clear()
     await call(store, name)
     renamed = {
@@ -206,7 +210,7 @@ async def test_a_renaming_wrapper_never_hands_on_the_callers_names(
 async def test_the_single_collection_adapter_offers_and_forwards_the_protocol(name: str) -> None:
     inner = RecordingStore()
     adapter = SingleCollectionAdapter(inner, "c")
-    await adapter.put("k", {"v": 1})
+    await adapter.put("k", {"count": 1})
     inner.calls.clear()
     await call(adapter, name)
     assert inner.calls[0] == (name, "c")

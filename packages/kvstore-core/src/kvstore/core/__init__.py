@@ -1,6 +1,8 @@
 """kvstore-core: the protocol, the base store, TTL metadata, errors, the driver boundary and the
 built-in stores."""
 
+from ._atomic import ATOMIC_OPERATIONS as ATOMIC_OPERATIONS
+from ._atomic import Versioned as Versioned
 from ._base import BaseKVStore as BaseKVStore
 from ._base import Payload as Payload
 from ._boundary import DriverBoundary as DriverBoundary
@@ -28,6 +30,9 @@ from .errors import (
     InvalidTTLError as InvalidTTLError,
 )
 from .errors import (
+    InvalidValueError as InvalidValueError,
+)
+from .errors import (
     KVStoreError as KVStoreError,
 )
 from .errors import (
@@ -43,10 +48,14 @@ from .errors import (
     StoreConnectionError as StoreConnectionError,
 )
 from .errors import (
+    UnsupportedOperationError as UnsupportedOperationError,
+)
+from .errors import (
     ValueTooLargeError as ValueTooLargeError,
 )
 
 __all__ = [
+    "ATOMIC_OPERATIONS",
     "TTL",
     "BaseKVStore",
     "ConfigurationError",
@@ -55,6 +64,7 @@ __all__ = [
     "InProcessKVStore",
     "InvalidKeyError",
     "InvalidTTLError",
+    "InvalidValueError",
     "KVStoreError",
     "KVStoreProtocol",
     "Payload",
@@ -66,7 +76,9 @@ __all__ = [
     "SnapshotCodec",
     "StoreConnectionError",
     "TTLInfo",
+    "UnsupportedOperationError",
     "ValueTooLargeError",
+    "Versioned",
     "open_store",
     "redact",
     "registered_schemes",

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import Self
 
-from . import _envelope
+from . import _envelope, _optimistic
+from ._atomic import Versioned, check_amount, unsupported
 from ._ttl_info import TTLInfo
 from ._validation import (
     TTL,
@@ -20,6 +21,7 @@ from ._validation import (
     check_name,
     normalize_ttl,
 )
+from .errors import InvalidValueError
 
 Value = dict[str, Any]
 Payload = str | bytes | dict[str, Any]
@@ -42,7 +44,19 @@ class BaseKVStore:
 
     A store that holds entries in process derives from
     :class:`~kvstore.core.InProcessKVStore` instead, which holds records, not envelopes.
+
+    The atomic operations (``add``, ``take``, ``touch``, ``get_versioned``,
+    ``put_versioned``, ``increment``) work on a store that lists them in
+    :attr:`atomic_operations`; a backend gets all of them by implementing three
+    compare-and-set primitives (``_read_versioned``, ``_write_versioned``,
+    ``_remove_versioned``), and may replace any of the optimistic defaults built on them
+    (``_add``, ``_take``, ``_touch``, ``_put_versioned``, ``_increment``) by one native call.
     """
+
+    atomic_operations: frozenset[str] = frozenset()
+    """The atomic operations this store implements (names from
+    :data:`~kvstore.core.ATOMIC_OPERATIONS`); any other raises UnsupportedOperationError.
+    A backend declares them as a class attribute; wrappers and adapters report their store's."""
 
     # -- primitives a backend implements -------------------------------------------
 
@@ -96,6 +110,51 @@ class BaseKVStore:
 
     async def _close(self) -> None:
         """Release what the store opened itself."""
+
+    # -- compare-and-set primitives (a backend implements them for atomic operations) ----
+
+    async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
+        """Return the stored payload (expired or not) and its version token, or None."""
+        raise NotImplementedError
+
+    async def _write_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        """Store ``payload`` only if the stored version is ``version`` (None: nothing stored).
+
+        Returns:
+            True if written; False if the stored entry is not the one of ``version``.
+        """
+        raise NotImplementedError
+
+    async def _remove_versioned(self, collection: str, key: str, version: str) -> bool:
+        """Remove the entry only if its stored version is ``version``; True if removed."""
+        raise NotImplementedError
+
+    # -- atomic primitives: optimistic by default, native where a backend can -----------
+    # Each receives checked arguments and a ``ttl`` that is None or positive.
+
+    async def _add(self, collection: str, key: str, payload: str, ttl: float | None) -> bool:
+        """Write ``payload`` only if no live entry exists; True if written."""
+        return await _optimistic.add(self, collection, key, payload, ttl)
+
+    async def _take(self, collection: str, key: str) -> Payload | None:
+        """Remove the live entry and return its payload (an expired one may be returned)."""
+        return await _optimistic.take(self, collection, key)
+
+    async def _touch(self, collection: str, key: str, ttl: float | None) -> bool:
+        """Give the live entry a new TTL (:func:`_envelope.retime`); False if none."""
+        return await _optimistic.touch(self, collection, key, ttl)
+
+    async def _put_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        """Write ``payload`` only if the live entry has ``version`` (None: no live entry)."""
+        return await _optimistic.put_versioned(self, collection, key, payload, ttl, version)
+
+    async def _increment(self, collection: str, key: str, amount: int, ttl: float | None) -> int:
+        """Add ``amount`` to the live counter (a missing one starts at 0 with ``ttl``)."""
+        return await _optimistic.increment(self, collection, key, amount, ttl)
 
     # -- the protocol ---------------------------------------------------------------
 
@@ -207,6 +266,112 @@ class BaseKVStore:
             return 0
         return await self._remove_many(collection, key_list)
 
+    # -- atomic operations (SPEC §11) ------------------------------------------------
+
+    async def add(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> bool:
+        """Write a value only if no live entry exists (an expired one counts as absent).
+
+        Returns:
+            True if written; False if a live entry was there (left unchanged). With a TTL
+            of zero or less nothing is stored, and the answer is still whether it was absent.
+
+        Raises:
+            UnsupportedOperationError: the store does not implement ``add``.
+            InvalidKeyError, InvalidTTLError, SerializationError: bad arguments.
+        """
+        if "add" not in self.atomic_operations:
+            raise unsupported(self, "add")
+        check_name(collection, key)
+        seconds = normalize_ttl(ttl)
+        payload = _envelope.encode(collection, key, value, seconds, time.time())
+        if seconds is not None and seconds <= 0:
+            return await self.get(collection, key) is None
+        return await self._add(collection, key, payload, seconds)
+
+    async def take(self, collection: str, key: str) -> Value | None:
+        """Return the live value and remove it, in one step (a second take finds nothing)."""
+        if "take" not in self.atomic_operations:
+            raise unsupported(self, "take")
+        check_name(collection, key)
+        payload = await self._take(collection, key)
+        if payload is None:
+            return None
+        document = _envelope.decode(payload, collection, key)
+        if not _envelope.is_live(document, time.time()):
+            return None
+        value: Value = document["value"]
+        return value
+
+    async def touch(self, collection: str, key: str, ttl: TTL) -> bool:
+        """Give a live entry a new TTL from now (None: never expires), its value unchanged.
+
+        Returns:
+            True if a live entry was there; False if missing or expired. A TTL of zero or
+            less expires the entry at once (as ``delete`` does).
+        """
+        if "touch" not in self.atomic_operations:
+            raise unsupported(self, "touch")
+        check_name(collection, key)
+        seconds = normalize_ttl(ttl)
+        if seconds is not None and seconds <= 0:
+            return await self._remove(collection, key)
+        return await self._touch(collection, key, seconds)
+
+    async def get_versioned(self, collection: str, key: str) -> Versioned[Value] | None:
+        """Return the live value with its version token, or None if missing or expired."""
+        if "get_versioned" not in self.atomic_operations:
+            raise unsupported(self, "get_versioned")
+        check_name(collection, key)
+        found = await self._read_versioned(collection, key)
+        if found is None:
+            return None
+        payload, version = found
+        document = _envelope.decode(payload, collection, key)
+        if not _envelope.is_live(document, time.time()):
+            return None
+        return Versioned(document["value"], version)
+
+    async def put_versioned(
+        self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        """Write a value only if the live entry still has ``version`` (compare-and-set).
+
+        Args:
+            version: a token from ``get_versioned``; None writes only if no live entry exists.
+
+        Returns:
+            True if written; False on a conflict (the entry changed, expired or appeared).
+        """
+        if "put_versioned" not in self.atomic_operations:
+            raise unsupported(self, "put_versioned")
+        check_name(collection, key)
+        check_version(collection, key, version)
+        seconds = normalize_ttl(ttl)
+        payload = _envelope.encode(collection, key, value, seconds, time.time())
+        if seconds is not None and seconds <= 0:
+            return await _optimistic.put_versioned(self, collection, key, None, None, version)
+        return await self._put_versioned(collection, key, payload, seconds, version)
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int:
+        """Add ``amount`` to the counter ``{"count": n}`` and return the new count.
+
+        A missing (or expired) entry starts at 0 and takes ``ttl``; a live one keeps its TTL.
+
+        Raises:
+            InvalidValueError: the live value is not a counter, ``amount`` is not an int, or
+                the count would leave the signed 64-bit range; nothing is written.
+        """
+        if "increment" not in self.atomic_operations:
+            raise unsupported(self, "increment")
+        check_name(collection, key)
+        amount = check_amount(collection, key, amount)
+        seconds = normalize_ttl(ttl)
+        if seconds is not None and seconds <= 0:
+            return await _optimistic.increment(self, collection, key, amount, seconds)
+        return await self._increment(collection, key, amount, seconds)
+
     # -- beyond the protocol --------------------------------------------------------
 
     async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
@@ -312,4 +477,13 @@ class BaseKVStore:
             )
 
 
-__all__ = ["BaseKVStore", "Payload", "Value"]
+def check_version(collection: str, key: str, version: object) -> None:
+    """Raise InvalidValueError unless ``version`` is a str (a token) or None."""
+    if version is not None and type(version) is not str:
+        raise InvalidValueError(
+            f"version for collection {collection!r} key {key!r} must be a str from "
+            f"get_versioned() or None, got {type(version).__name__}"
+        )
+
+
+__all__ = ["BaseKVStore", "Payload", "Value", "check_version"]

@@ -12,6 +12,7 @@ documents whose ``kvstore`` version they do not know.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import json.encoder
 from collections.abc import Callable
@@ -320,3 +321,61 @@ def info(
         raise DeserializationError(
             f"stored data for collection {collection!r} key {key!r} has invalid timestamps"
         ) from exc
+
+
+def rewrite(
+    collection: str,
+    key: str,
+    value: dict[str, Any],
+    created_at: float | None,
+    ttl: float | None,
+    expires_at: float | None,
+) -> str:
+    """Return the envelope text of an entry with the given fields.
+
+    For operations that change an entry in place: ``touch`` gives it new times, ``increment``
+    a new count with the old times. ``value`` comes from a decoded envelope (plain JSON).
+    """
+    document = {
+        "kvstore": FORMAT_VERSION,
+        "collection": collection,
+        "key": key,
+        "created_at": created_at,
+        "ttl": ttl,
+        "expires_at": expires_at,
+        "value": value,
+    }
+    try:
+        return _encode(document)
+    except (TypeError, ValueError, RecursionError) as exc:  # pragma: no cover - decoded JSON
+        raise SerializationError(
+            f"value for collection {collection!r} key {key!r} cannot be encoded as JSON: {exc}"
+        ) from exc
+
+
+def retime(
+    document: dict[str, Any], collection: str, key: str, ttl: float | None, now: float
+) -> str:
+    """Return the envelope of ``document`` with a new TTL from ``now`` (what ``touch`` writes).
+
+    The value and ``created_at`` stay; ``ttl`` becomes the new TTL and ``expires_at`` is
+    ``now + ttl`` (None: never expires).
+    """
+    return rewrite(
+        collection,
+        key,
+        document["value"],
+        document.get("created_at"),
+        ttl,
+        None if ttl is None else now + ttl,
+    )
+
+
+def version_of(payload: str | bytes) -> str:
+    """The version token of a stored envelope: the SHA-1 of its UTF-8 bytes, in hex.
+
+    Every write stores a new ``created_at`` (microseconds), so the token changes on every
+    write. Redis scripts compute the same token with ``redis.sha1hex``.
+    """
+    data = payload.encode("utf-8", "surrogatepass") if type(payload) is str else payload
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()  # type: ignore[arg-type]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from . import _envelope
-from ._base import BaseKVStore, Value
+from ._atomic import Versioned, check_amount, check_count, count_of, unsupported
+from ._base import BaseKVStore, Value, check_version
 from ._snapshot import Snapshot, SnapshotCodec, snapshot_codec
 from ._ttl_info import TTLInfo
 from ._validation import TTL, check_items, check_keys, check_name, normalize_ttl
@@ -15,6 +17,10 @@ from ._validation import TTL, check_items, check_keys, check_name, normalize_ttl
 _monotonic = time.monotonic
 _new_record = object.__new__
 _INF = float("inf")
+T = TypeVar("T")
+
+KEEP: Any = object()
+"""What an update given to ``InProcessKVStore._update_record`` returns to leave the entry as is."""
 
 
 class Record:
@@ -29,7 +35,7 @@ class Record:
 
     # A class with slots rather than a NamedTuple: reading a field is as fast as indexing a
     # tuple (a NamedTuple's are slower), and a put builds it for less (docs/decisions.md).
-    __slots__ = ("created", "deadline", "snapshot", "ttl")
+    __slots__ = ("created", "deadline", "snapshot", "ttl", "version")
 
     def __init__(
         self, snapshot: Snapshot, created: float, ttl: float | None, deadline: float | None
@@ -42,6 +48,11 @@ class Record:
         """The TTL it was written with (seconds), or None."""
         self.deadline = deadline
         """When it expires (monotonic seconds), or None for never."""
+        # ``version`` (a str) is left unset: core gives a record its version token the
+        # first time ``get_versioned`` reads it, so writes pay nothing for versions.
+
+    if TYPE_CHECKING:
+        version: str
 
     def __repr__(self) -> str:
         return f"Record(created={self.created!r}, ttl={self.ttl!r}, deadline={self.deadline!r})"
@@ -59,6 +70,9 @@ class InProcessKVStore(BaseKVStore):
     block. A subclass's ``__init__`` calls ``super().__init__()``.
     """
 
+    KEEP: ClassVar[Any] = KEEP
+    """What an update given to ``_update_record`` returns to leave the entry as is."""
+
     codec: ClassVar[SnapshotCodec] = snapshot_codec()
     """How values are copied: orjson with the ``kvstore-core[orjson]`` extra, else marshal.
     A subclass may set another codec (:func:`kvstore.core.snapshot_codec`)."""
@@ -67,6 +81,7 @@ class InProcessKVStore(BaseKVStore):
         # Every get and put uses the codec: an instance attribute is found faster than a
         # class one (docs/decisions.md).
         self._codec = self.codec
+        self._versions = itertools.count(1)
 
     # -- primitives a backend implements -------------------------------------------
 
@@ -86,6 +101,30 @@ class InProcessKVStore(BaseKVStore):
         """Hold every (key, record) pair; every record of a batch has the same times."""
         for key, record in entries:
             self._write_record(collection, key, record)
+
+    def _update_record(
+        self,
+        collection: str,
+        key: str,
+        update: Callable[[Record | None], tuple[Record | None, T]],
+    ) -> T:
+        """Replace the entry of (collection, key) by what ``update`` decides, atomically.
+
+        ``update(current)`` gets the record held (None if missing; it may be expired) and
+        returns ``(new, result)``: ``new`` is :data:`KEEP` to leave the entry as is, a
+        record to hold instead, or None to remove it; ``result`` is returned. Nothing else
+        may change the entry between the read and the write: hold the store's lock around
+        both (``update`` is quick and never blocks). If ``update`` raises, nothing changes.
+        """
+        raise NotImplementedError
+
+    def _version(self, record: Record) -> str:
+        """The record's version token, given to it the first time it is asked for."""
+        try:
+            version: str = record.version
+        except AttributeError:
+            version = record.version = str(next(self._versions))
+        return version
 
     # -- the protocol over records ------------------------------------------------------
 
@@ -185,6 +224,140 @@ class InProcessKVStore(BaseKVStore):
             else (thaw(record.snapshot), _info(collection, key, record))
             for key, record in zip(key_list, records, strict=True)
         ]
+
+    # -- atomic operations over records ----------------------------------------------------
+
+    async def add(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> bool:
+        if "add" not in self.atomic_operations:
+            raise unsupported(self, "add")
+        check_name(collection, key)
+        seconds = normalize_ttl(ttl)
+        snapshot = self._codec.snapshot(collection, key, value)
+        now = _monotonic()
+
+        def update(current: Record | None) -> tuple[Record | None, bool]:
+            if _is_live(current, now):
+                return KEEP, False
+            if seconds is not None and seconds <= 0:
+                return KEEP, True  # written already expired: nothing to hold
+            return _record(snapshot, now, seconds), True
+
+        return self._update_record(collection, key, update)
+
+    async def take(self, collection: str, key: str) -> Value | None:
+        if "take" not in self.atomic_operations:
+            raise unsupported(self, "take")
+        check_name(collection, key)
+        now = _monotonic()
+
+        def update(current: Record | None) -> tuple[Record | None, Record | None]:
+            if current is None or not _is_live(current, now):
+                return KEEP, None
+            return None, current
+
+        taken = self._update_record(collection, key, update)
+        if taken is None:
+            return None
+        value: Value = self._codec.thaw(taken.snapshot)
+        return value
+
+    async def touch(self, collection: str, key: str, ttl: TTL) -> bool:
+        if "touch" not in self.atomic_operations:
+            raise unsupported(self, "touch")
+        check_name(collection, key)
+        seconds = normalize_ttl(ttl)
+        now = _monotonic()
+
+        def update(current: Record | None) -> tuple[Record | None, bool]:
+            if current is None or not _is_live(current, now):
+                return KEEP, False
+            if seconds is not None and seconds <= 0:
+                return None, True
+            # A new record (the store files entries by deadline); the value is shared,
+            # since a snapshot is never changed.
+            touched = _record(current.snapshot, current.created, seconds)
+            touched.deadline = None if seconds is None else now + seconds
+            return touched, True
+
+        return self._update_record(collection, key, update)
+
+    async def get_versioned(self, collection: str, key: str) -> Versioned[Value] | None:
+        if "get_versioned" not in self.atomic_operations:
+            raise unsupported(self, "get_versioned")
+        check_name(collection, key)
+        now = _monotonic()
+
+        def update(current: Record | None) -> tuple[Record | None, tuple[Record, str] | None]:
+            if current is None or not _is_live(current, now):
+                return KEEP, None
+            return KEEP, (current, self._version(current))
+
+        found = self._update_record(collection, key, update)
+        if found is None:
+            return None
+        return Versioned(self._codec.thaw(found[0].snapshot), found[1])
+
+    async def put_versioned(
+        self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        if "put_versioned" not in self.atomic_operations:
+            raise unsupported(self, "put_versioned")
+        check_name(collection, key)
+        check_version(collection, key, version)
+        seconds = normalize_ttl(ttl)
+        snapshot = self._codec.snapshot(collection, key, value)
+        now = _monotonic()
+
+        def update(current: Record | None) -> tuple[Record | None, bool]:
+            if current is None or not _is_live(current, now):
+                if version is not None:
+                    return KEEP, False
+            elif version is None or getattr(current, "version", None) != version:
+                # A record never read by get_versioned has no token yet: no caller holds one.
+                return KEEP, False
+            if seconds is not None and seconds <= 0:
+                return (KEEP if current is None or version is None else None), True
+            return _record(snapshot, now, seconds), True
+
+        return self._update_record(collection, key, update)
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int:
+        if "increment" not in self.atomic_operations:
+            raise unsupported(self, "increment")
+        check_name(collection, key)
+        amount = check_amount(collection, key, amount)
+        seconds = normalize_ttl(ttl)
+        codec = self._codec
+        now = _monotonic()
+
+        def update(current: Record | None) -> tuple[Record | None, int]:
+            if current is None or not _is_live(current, now):
+                if seconds is not None and seconds <= 0:
+                    return KEEP, amount  # created already expired: nothing to hold
+                snapshot = codec.snapshot(collection, key, {"count": amount})
+                return _record(snapshot, now, seconds), amount
+            count = check_count(
+                collection, key, count_of(collection, key, codec.thaw(current.snapshot)) + amount
+            )
+            counted = _record(
+                codec.snapshot(collection, key, {"count": count}), current.created, current.ttl
+            )
+            counted.deadline = current.deadline  # it keeps its TTL
+            return counted, count
+
+        return self._update_record(collection, key, update)
+
+
+def _is_live(record: Record | None, now: float) -> bool:
+    """True for a record that has not expired at ``now`` (monotonic seconds)."""
+    return record is not None and (record.deadline is None or record.deadline > now)
+
+
+def _record(snapshot: Snapshot, created: float, ttl: float | None) -> Record:
+    """A record written at ``created`` (monotonic) with ``ttl``."""
+    return Record(snapshot, created, ttl, None if ttl is None else created + ttl)
 
 
 def _info(collection: str, key: str, record: Record) -> TTLInfo:

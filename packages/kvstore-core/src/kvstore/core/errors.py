@@ -11,7 +11,9 @@ Every error a store raises derives from :class:`KVStoreError`::
     ├── SetupError                                backend could not be prepared
     ├── ConfigurationError                        bad options, unknown URL scheme
     ├── ReadOnlyError                             a write through a read-only store
-    └── ValueTooLargeError                        a value over a configured size limit
+    ├── ValueTooLargeError                        a value over a configured size limit
+    ├── InvalidValueError      (also ValueError)  a value an operation cannot work on
+    └── UnsupportedOperationError                 an atomic operation the store lacks
 
 Backends catch driver exceptions at their boundary and raise one of these with
 ``raise ... from exc``, so the driver's exception stays chained. Messages name the
@@ -33,11 +35,13 @@ __all__ = [
     "DeserializationError",
     "InvalidKeyError",
     "InvalidTTLError",
+    "InvalidValueError",
     "KVStoreError",
     "ReadOnlyError",
     "SerializationError",
     "SetupError",
     "StoreConnectionError",
+    "UnsupportedOperationError",
     "ValueTooLargeError",
 ]
 
@@ -80,6 +84,20 @@ class ReadOnlyError(KVStoreError):
 
 class ValueTooLargeError(KVStoreError):
     """A value is larger than a configured limit; nothing was written."""
+
+
+class InvalidValueError(KVStoreError, ValueError):
+    """An operation cannot work on a value: ``increment`` of an entry that is not a counter
+    (``{"count": <int>}``), an amount that is not an int, or a count beyond 64 bits.
+    Nothing was written."""
+
+
+class UnsupportedOperationError(KVStoreError):
+    """The store does not implement an atomic operation (SPEC §11).
+
+    Raised before anything reaches the backend; ``store.atomic_operations`` tells which
+    ones a store implements. Core never emulates one with a separate read and write.
+    """
 
 
 KVStoreAdapterError = KVStoreError

@@ -7,13 +7,16 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from heapq import heapify, heappop, heappush
+from typing import TypeVar
 
-from kvstore.core import InProcessKVStore, Record
+from kvstore.core import ATOMIC_OPERATIONS, InProcessKVStore, Record
 from kvstore.core.errors import ConfigurationError
 
 _Name = tuple[str, str]
+T = TypeVar("T")
+KEEP = InProcessKVStore.KEEP
 
 _monotonic = time.monotonic
 
@@ -82,6 +85,8 @@ class MemoryStore(InProcessKVStore):
         ConfigurationError: ``max_entries`` is not an int >= 1.
     """
 
+    atomic_operations = ATOMIC_OPERATIONS
+
     def __init__(self, max_entries: int = 1000) -> None:
         if type(max_entries) is not int or max_entries < 1:
             raise ConfigurationError(f"max_entries must be an int >= 1, got {max_entries!r}")
@@ -147,45 +152,73 @@ class MemoryStore(InProcessKVStore):
         return records
 
     def _write_record(self, collection: str, key: str, record: Record) -> None:
-        name = (collection, key)
         lock = self._lock
         lock.acquire()
         try:
-            entries = self._entries
-            # pop and insert: the entry moves to the most recently used end, and the old
-            # record's deadline (if any) tells which bucket to take the name out of.
-            old = entries.pop(name, None)
-            entries[name] = record
-            deadline = record.deadline
-            if deadline is None:
-                if old is not None and old.deadline is not None:
-                    self._unbucket(name, old.deadline)
-            else:
-                # _slot() written out, here and for the old deadline: this is every put's path.
-                slot = (deadline if deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
-                if old is not None and (old_deadline := old.deadline) is not None:
-                    old_slot = (
-                        (old_deadline if old_deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
-                    )
-                    if old_slot != slot:
-                        # _unbucket() written out too.
-                        old_bucket = self._buckets.get(old_slot)
-                        if old_bucket is not None:
-                            old_bucket.discard(name)
-                            if not old_bucket:
-                                del self._buckets[old_slot]
-                bucket = self._buckets.get(slot)
-                now = record.created  # when core wrote it: the monotonic clock, just read
-                if bucket is None:
-                    self._open_bucket(slot, {name}, now)
-                else:
-                    bucket.add(name)
-                if now >= self._due:
-                    self._reclaim(now, WRITE_BUDGET)
-            if len(entries) > self._max_entries:
-                self._evict()
+            # When core wrote it: the monotonic clock, just read.
+            self._hold((collection, key), record, record.created)
         finally:
             lock.release()
+
+    def _hold(self, name: _Name, record: Record, now: float) -> None:
+        """Hold ``record`` for ``name`` at ``now`` (monotonic), with the lock held."""
+        entries = self._entries
+        # pop and insert: the entry moves to the most recently used end, and the old
+        # record's deadline (if any) tells which bucket to take the name out of.
+        old = entries.pop(name, None)
+        entries[name] = record
+        deadline = record.deadline
+        if deadline is None:
+            if old is not None and old.deadline is not None:
+                self._unbucket(name, old.deadline)
+        else:
+            # _slot() written out, here and for the old deadline: this is every put's path.
+            slot = (deadline if deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
+            if old is not None and (old_deadline := old.deadline) is not None:
+                old_slot = (old_deadline if old_deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
+                if old_slot != slot:
+                    # _unbucket() written out too.
+                    old_bucket = self._buckets.get(old_slot)
+                    if old_bucket is not None:
+                        old_bucket.discard(name)
+                        if not old_bucket:
+                            del self._buckets[old_slot]
+            bucket = self._buckets.get(slot)
+            if bucket is None:
+                self._open_bucket(slot, {name}, now)
+            else:
+                bucket.add(name)
+            if now >= self._due:
+                self._reclaim(now, WRITE_BUDGET)
+        if len(entries) > self._max_entries:
+            self._evict()
+
+    def _update_record(
+        self,
+        collection: str,
+        key: str,
+        update: Callable[[Record | None], tuple[Record | None, T]],
+    ) -> T:
+        name = (collection, key)
+        with self._lock:
+            current = self._entries.get(name)
+            new, result = update(current)
+            if new is KEEP:
+                if current is not None:
+                    self._entries.move_to_end(name)
+            elif new is None:
+                if current is not None:
+                    self._drop(name)
+            else:
+                self._hold(name, new, _monotonic())
+        return result
+
+    def _drop(self, name: _Name) -> Record | None:
+        """Remove the entry of ``name``, with the lock held; return its record."""
+        record = self._entries.pop(name, None)
+        if record is not None and record.deadline is not None:
+            self._unbucket(name, record.deadline)
+        return record
 
     def _write_records(self, collection: str, entries: list[tuple[str, Record]]) -> None:
         with self._lock:
@@ -217,14 +250,11 @@ class MemoryStore(InProcessKVStore):
                 self._evict()
 
     async def _remove(self, collection: str, key: str) -> bool:
-        name = (collection, key)
         with self._lock:
-            record = self._entries.pop(name, None)
-            if record is None:
-                return False
-            deadline = record.deadline
-            if deadline is not None:
-                self._unbucket(name, deadline)
+            record = self._drop((collection, key))
+        if record is None:
+            return False
+        deadline = record.deadline
         return deadline is None or deadline > _monotonic()
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:

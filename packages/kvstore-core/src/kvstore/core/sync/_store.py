@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, cast
 
 from typing_extensions import ParamSpec, Self, TypeVar
 
+from .._atomic import Versioned
 from .._base import Value
 from .._registry import open_store
 from .._ttl_info import TTLInfo
@@ -56,6 +57,22 @@ class Operations(Protocol[V]):
 
 class _Store(Operations[V], Protocol[V]):
     """Every public operation of ``BaseKVStore``, on values of type ``V``."""
+
+    async def add(self, collection: str, key: str, value: V, *, ttl: TTL = None) -> bool: ...
+
+    async def take(self, collection: str, key: str) -> V | None: ...
+
+    async def touch(self, collection: str, key: str, ttl: TTL) -> bool: ...
+
+    async def get_versioned(self, collection: str, key: str) -> Versioned[V] | None: ...
+
+    async def put_versioned(
+        self, collection: str, key: str, value: V, *, version: str | None, ttl: TTL = None
+    ) -> bool: ...
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int: ...
 
     async def get_with_ttl(self, collection: str, key: str) -> tuple[V | None, TTLInfo | None]: ...
 
@@ -137,6 +154,36 @@ class SyncStore(Generic[V]):
     def delete_many(self, collection: str, keys: Sequence[str]) -> int:
         """Remove entries; return how many live ones were removed (``store.delete_many``)."""
         return self._call(self._store.delete_many, collection, keys)
+
+    # -- atomic operations ------------------------------------------------------------------
+
+    def add(self, collection: str, key: str, value: V, *, ttl: TTL = None) -> bool:
+        """Write a value only if no live entry exists; True if written (``store.add``)."""
+        return self._call(self._store.add, collection, key, value, ttl=ttl)
+
+    def take(self, collection: str, key: str) -> V | None:
+        """Return the live value and remove it, in one step (``store.take``)."""
+        return self._call(self._store.take, collection, key)
+
+    def touch(self, collection: str, key: str, ttl: TTL) -> bool:
+        """Give a live entry a new TTL; False if missing (``store.touch``)."""
+        return self._call(self._store.touch, collection, key, ttl)
+
+    def get_versioned(self, collection: str, key: str) -> Versioned[V] | None:
+        """Return the live value with its version token (``store.get_versioned``)."""
+        return self._call(self._store.get_versioned, collection, key)
+
+    def put_versioned(
+        self, collection: str, key: str, value: V, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        """Write only if the live entry still has ``version`` (``store.put_versioned``)."""
+        return self._call(
+            self._store.put_versioned, collection, key, value, version=version, ttl=ttl
+        )
+
+    def increment(self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None) -> int:
+        """Add ``amount`` to the counter and return the count (``store.increment``)."""
+        return self._call(self._store.increment, collection, key, amount, ttl=ttl)
 
     # -- beyond the protocol --------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, TypeVar
 
+from .._atomic import Versioned
 from .._base import BaseKVStore, Value
 from .._ttl_info import TTLInfo
 from .._validation import TTL
@@ -28,6 +29,7 @@ READS = frozenset(
         "get_many",
         "get_with_ttl",
         "get_many_with_ttl",
+        "get_versioned",
         "keys",
         "iter_keys",
         ITER_KEYS_CONTINUED,
@@ -83,6 +85,32 @@ def _delete_many(
     store: BaseKVStore, collection: str, keys: Sequence[str], _: Args
 ) -> Awaitable[int]:
     return store.delete_many(collection, keys)
+
+
+def _add(store: BaseKVStore, collection: str, key: str, args: Args) -> Awaitable[bool]:
+    return store.add(collection, key, args[0], ttl=args[1])
+
+
+def _take(store: BaseKVStore, collection: str, key: str, _: Args) -> Awaitable[Value | None]:
+    return store.take(collection, key)
+
+
+def _touch(store: BaseKVStore, collection: str, key: str, args: Args) -> Awaitable[bool]:
+    return store.touch(collection, key, args[0])
+
+
+def _get_versioned(
+    store: BaseKVStore, collection: str, key: str, _: Args
+) -> Awaitable[Versioned[Value] | None]:
+    return store.get_versioned(collection, key)
+
+
+def _put_versioned(store: BaseKVStore, collection: str, key: str, args: Args) -> Awaitable[bool]:
+    return store.put_versioned(collection, key, args[0], version=args[1], ttl=args[2])
+
+
+def _increment(store: BaseKVStore, collection: str, key: str, args: Args) -> Awaitable[int]:
+    return store.increment(collection, key, args[0], ttl=args[1])
 
 
 def _get_with_ttl(
@@ -180,8 +208,10 @@ class AroundWrapper(BaseWrapper):
                 mapping of items (``put_many``) or None.
             call: ``call(store, collection, keys, args)`` runs the operation on ``store``
                 (``self.store``, or another one) and may be awaited more than once.
-            args: the rest of the operation's arguments: ``(value, ttl)`` for ``put``,
-                ``(ttl,)`` for ``put_many``, ``(limit,)`` for ``keys``.
+            args: the rest of the operation's arguments: ``(value, ttl)`` for ``put`` and
+                ``add``, ``(ttl,)`` for ``put_many`` and ``touch``, ``(limit,)`` for
+                ``keys``, ``(value, version, ttl)`` for ``put_versioned``, ``(amount, ttl)``
+                for ``increment``.
 
         Returns:
             What the operation returns.
@@ -217,6 +247,32 @@ class AroundWrapper(BaseWrapper):
 
     def delete_many(self, collection: str, keys: Sequence[str]) -> Coroutine[Any, Any, int]:
         return self.around("delete_many", collection, materialised(keys), _delete_many, ())
+
+    def add(
+        self, collection: str, key: str, value: Value, *, ttl: TTL = None
+    ) -> Coroutine[Any, Any, bool]:
+        return self.around("add", collection, key, _add, (value, ttl))
+
+    def take(self, collection: str, key: str) -> Coroutine[Any, Any, Value | None]:
+        return self.around("take", collection, key, _take, ())
+
+    def touch(self, collection: str, key: str, ttl: TTL) -> Coroutine[Any, Any, bool]:
+        return self.around("touch", collection, key, _touch, (ttl,))
+
+    def get_versioned(
+        self, collection: str, key: str
+    ) -> Coroutine[Any, Any, Versioned[Value] | None]:
+        return self.around("get_versioned", collection, key, _get_versioned, ())
+
+    def put_versioned(
+        self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
+    ) -> Coroutine[Any, Any, bool]:
+        return self.around("put_versioned", collection, key, _put_versioned, (value, version, ttl))
+
+    def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> Coroutine[Any, Any, int]:
+        return self.around("increment", collection, key, _increment, (amount, ttl))
 
     def get_with_ttl(
         self, collection: str, key: str

@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Se
 from contextlib import aclosing
 from typing import TypeVar
 
+from .._atomic import Versioned
 from .._base import BaseKVStore, Value
 from .._ttl_info import TTLInfo
 from .._validation import TTL, check_limit
@@ -26,6 +27,7 @@ class BaseWrapper(BaseKVStore):
 
     def __init__(self, store: BaseKVStore) -> None:
         self.store = store
+        self.atomic_operations = store.atomic_operations
 
     async def get(self, collection: str, key: str) -> Value | None:
         return await self.store.get(collection, key)
@@ -52,6 +54,28 @@ class BaseWrapper(BaseKVStore):
 
     async def delete_many(self, collection: str, keys: Sequence[str]) -> int:
         return await self.store.delete_many(collection, keys)
+
+    async def add(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> bool:
+        return await self.store.add(collection, key, value, ttl=ttl)
+
+    async def take(self, collection: str, key: str) -> Value | None:
+        return await self.store.take(collection, key)
+
+    async def touch(self, collection: str, key: str, ttl: TTL) -> bool:
+        return await self.store.touch(collection, key, ttl)
+
+    async def get_versioned(self, collection: str, key: str) -> Versioned[Value] | None:
+        return await self.store.get_versioned(collection, key)
+
+    async def put_versioned(
+        self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        return await self.store.put_versioned(collection, key, value, version=version, ttl=ttl)
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int:
+        return await self.store.increment(collection, key, amount, ttl=ttl)
 
     async def get_with_ttl(self, collection: str, key: str) -> tuple[Value | None, TTLInfo | None]:
         return await self.store.get_with_ttl(collection, key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Coroutine, Mapping, Sequence
 from typing import Any
 
+from .._atomic import Versioned
 from .._base import Value
 from .._ttl_info import TTLInfo
 from .._validation import TTL, check_collection, check_items, check_keys, check_name
@@ -70,6 +71,32 @@ class RenamingWrapper(BaseWrapper):
 
     def exists(self, collection: str, key: str) -> Coroutine[Any, Any, bool]:
         return self.store.exists(*self._inner(collection, key))
+
+    async def add(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> bool:
+        inner, inner_key = self._inner(collection, key)
+        return await self.store.add(inner, inner_key, value, ttl=ttl)
+
+    async def take(self, collection: str, key: str) -> Value | None:
+        return await self.store.take(*self._inner(collection, key))
+
+    async def touch(self, collection: str, key: str, ttl: TTL) -> bool:
+        inner, inner_key = self._inner(collection, key)
+        return await self.store.touch(inner, inner_key, ttl)
+
+    async def get_versioned(self, collection: str, key: str) -> Versioned[Value] | None:
+        return await self.store.get_versioned(*self._inner(collection, key))
+
+    async def put_versioned(
+        self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        inner, inner_key = self._inner(collection, key)
+        return await self.store.put_versioned(inner, inner_key, value, version=version, ttl=ttl)
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int:
+        inner, inner_key = self._inner(collection, key)
+        return await self.store.increment(inner, inner_key, amount, ttl=ttl)
 
     async def ttl(self, collection: str, key: str) -> TTLInfo | None:
         return renamed(await self.store.ttl(*self._inner(collection, key)), collection, key)

@@ -81,7 +81,9 @@ class Statements(NamedTuple):
     touch: str
     get_versioned: str
     put_versioned: str
+    remove_versioned: str
     increment: str
+    increment_live: str
 
 
 def statements(table: str, *, unlogged: bool) -> Statements:
@@ -181,6 +183,17 @@ def statements(table: str, *, unlogged: bool) -> Statements:
             f"UPDATE {t} SET value = $3, created_at = now(), ttl = $4, "
             f"expires_at = {_EXPIRY.format('$5')}, version = DEFAULT "
             f"WHERE collection = $1 AND key = $2 AND version = $6 AND {_LIVE} RETURNING true"
+        ),
+        remove_versioned=(
+            f"DELETE FROM {t} WHERE collection = $1 AND key = $2 AND version = $3 AND {_LIVE} "
+            "RETURNING true"
+        ),
+        # increment_live: $3 amount; only a live counter changes (nothing is created).
+        increment_live=(
+            f"UPDATE {t} SET value = '{{\"count\":' || (substr(value, 10, length(value) - 10)"
+            "::bigint + $3::bigint) || '}', version = DEFAULT "
+            f"WHERE collection = $1 AND key = $2 AND {_LIVE} AND value ~ '{counter}' "
+            "RETURNING value"
         ),
         # increment: $3 amount, $4 ttl, $5 expiry seconds, $6 and $7 full names. A live row
         # that is not a counter is left alone and returns nothing.

@@ -10,7 +10,17 @@ from typing import Any
 
 import asyncpg
 
-from kvstore.core import BaseKVStore, DriverBoundary, PerLoop, TTLInfo, redact
+from kvstore.core import (
+    ATOMIC_OPERATIONS,
+    BaseKVStore,
+    DriverBoundary,
+    PerLoop,
+    TTLInfo,
+    Versioned,
+    redact,
+)
+from kvstore.core._atomic import check_amount, count_of
+from kvstore.core._base import check_version
 from kvstore.core._envelope import encode_value, info
 from kvstore.core._validation import (
     TTL,
@@ -22,6 +32,7 @@ from kvstore.core._validation import (
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
+    InvalidValueError,
     KVStoreError,
     SetupError,
     StoreConnectionError,
@@ -103,6 +114,8 @@ class PostgresStore(BaseKVStore):
     Raises:
         ConfigurationError: conflicting or invalid options, or a URL of another scheme.
     """
+
+    atomic_operations = ATOMIC_OPERATIONS
 
     def __init__(
         self,
@@ -398,6 +411,129 @@ class PostgresStore(BaseKVStore):
             raise self._failed(exc, loop, "delete_many", collection, key_list) from exc
         return removed
 
+    # -- atomic operations: one statement each -----------------------------------------------
+
+    async def add(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> bool:
+        check_name(collection, key)
+        seconds = normalize_ttl(ttl)
+        text = encode_value(collection, key, value)
+        if seconds is not None and seconds <= 0:
+            return not await self.exists(collection, key)
+        names, name = store_name(collection), store_name(key)
+        written = await self._one(
+            "fetchval", "add", collection, key, self._sql.add,
+            names.stored, name.stored, text, seconds, _expiry(seconds), names.full, name.full,
+        )  # fmt: skip
+        return written is True
+
+    async def take(self, collection: str, key: str) -> Value | None:
+        check_name(collection, key)
+        row = await self._one(
+            "fetchrow", "take", collection, key, self._sql.take, stored(collection), stored(key)
+        )
+        if row is None or not row[1]:
+            return None
+        return _value(row[0], collection, key)
+
+    async def touch(self, collection: str, key: str, ttl: TTL) -> bool:
+        check_name(collection, key)
+        seconds = normalize_ttl(ttl)
+        if seconds is not None and seconds <= 0:
+            return await self.delete(collection, key)
+        touched = await self._one(
+            "fetchval", "touch", collection, key, self._sql.touch,
+            stored(collection), stored(key), seconds, _expiry(seconds),
+        )  # fmt: skip
+        return touched is True
+
+    async def get_versioned(self, collection: str, key: str) -> Versioned[Value] | None:
+        check_name(collection, key)
+        row = await self._one(
+            "fetchrow", "get_versioned", collection, key, self._sql.get_versioned,
+            stored(collection), stored(key),
+        )  # fmt: skip
+        if row is None:
+            return None
+        return Versioned(_value(row[0], collection, key), str(row[1]))
+
+    async def put_versioned(
+        self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        check_name(collection, key)
+        check_version(collection, key, version)
+        if version is None:
+            return await self.add(collection, key, value, ttl=ttl)
+        seconds = normalize_ttl(ttl)
+        text = encode_value(collection, key, value)
+        number = _version_number(version)
+        if number is None:
+            return False  # no row holds a token this store never gives
+        if seconds is not None and seconds <= 0:
+            removed = await self._one(
+                "fetchval", "put_versioned", collection, key, self._sql.remove_versioned,
+                stored(collection), stored(key), number,
+            )  # fmt: skip
+            return removed is True
+        written = await self._one(
+            "fetchval", "put_versioned", collection, key, self._sql.put_versioned,
+            stored(collection), stored(key), text, seconds, _expiry(seconds), number,
+        )  # fmt: skip
+        return written is True
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int:
+        check_name(collection, key)
+        amount = check_amount(collection, key, amount)
+        seconds = normalize_ttl(ttl)
+        names, name = store_name(collection), store_name(key)
+        try:
+            if seconds is not None and seconds <= 0:
+                # Nothing is stored for a missing entry; a live counter keeps its TTL.
+                text = await self._one(
+                    "fetchval", "increment", collection, key, self._sql.increment_live,
+                    names.stored, name.stored, amount,
+                )  # fmt: skip
+                if text is None and not await self.exists(collection, key):
+                    return amount
+            else:
+                text = await self._one(
+                    "fetchval", "increment", collection, key, self._sql.increment,
+                    names.stored, name.stored, amount, seconds, _expiry(seconds),
+                    names.full, name.full,
+                )  # fmt: skip
+        except StoreConnectionError as error:
+            if isinstance(error.__cause__, asyncpg.exceptions.NumericValueOutOfRangeError):
+                raise InvalidValueError(
+                    f"counter for collection {collection!r} key {key!r} would leave the "
+                    "signed 64-bit range; nothing was written"
+                ) from None
+            raise
+        if text is None:  # a live entry that is not a counter, left as it was
+            current = await self.get(collection, key)
+            count_of(collection, key, current)  # raises, naming what is there
+            raise InvalidValueError(
+                f"value for collection {collection!r} key {key!r} is not a counter"
+            )
+        return count_of(collection, key, _value(text, collection, key))
+
+    async def _one(
+        self,
+        method: str,
+        operation: str,
+        collection: str,
+        key: str,
+        sql: str,
+        *arguments: Any,
+    ) -> Any:
+        """Run one statement through the loop's pool (``fetchval`` or ``fetchrow``)."""
+        loop = self._loops.get()
+        pool = loop.pool if loop.ready else await self._start(loop, operation)
+        try:
+            return await getattr(pool, method)(sql, *arguments)
+        except Exception as exc:
+            raise self._failed(exc, loop, operation, collection, key) from exc
+
     # -- management primitives ------------------------------------------------------------
 
     async def _remove(self, collection: str, key: str) -> bool:
@@ -465,6 +601,17 @@ def _expiry(seconds: float | None) -> float | None:
     if seconds is None or seconds < MAX_EXPIRY_SECONDS:
         return seconds
     return MAX_EXPIRY_SECONDS
+
+
+def _version_number(version: str) -> int | None:
+    """The bigint a version token stands for, or None if no row can hold it."""
+    try:
+        number = int(version)
+    except ValueError:
+        return None
+    if str(number) != version or not -(2**63) <= number < 2**63:
+        return None
+    return number
 
 
 def _value(text: str, collection: str, key: str) -> Value:

@@ -104,8 +104,10 @@ class MemoryStore(InProcessKVStore):
         self._removed = 0
         """Entries reclaimed or removed in bulk since the table was last rebuilt."""
         # Operations run inside one event loop step at a time, but stores shared by loops
-        # in several threads need their compound updates to be atomic.
-        self._lock = threading.Lock()
+        # in several threads need their compound updates to be atomic. Reentrant, so that
+        # the atomic operations' _update_record can write through _write_record: it costs a
+        # put 0.1% more instructions than a plain Lock (callgrind).
+        self._lock = threading.RLock()
         self._reapers: dict[asyncio.AbstractEventLoop, _Reaper] = {}
         self._ref = weakref.ref(self)
 
@@ -152,46 +154,47 @@ class MemoryStore(InProcessKVStore):
         return records
 
     def _write_record(self, collection: str, key: str, record: Record) -> None:
+        name = (collection, key)
         lock = self._lock
         lock.acquire()
         try:
-            # When core wrote it: the monotonic clock, just read.
-            self._hold((collection, key), record, record.created)
+            entries = self._entries
+            # pop and insert: the entry moves to the most recently used end, and the old
+            # record's deadline (if any) tells which bucket to take the name out of.
+            old = entries.pop(name, None)
+            entries[name] = record
+            deadline = record.deadline
+            if deadline is None:
+                if old is not None and old.deadline is not None:
+                    self._unbucket(name, old.deadline)
+            else:
+                # _slot() written out, here and for the old deadline: this is every put's path.
+                slot = (deadline if deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
+                if old is not None and (old_deadline := old.deadline) is not None:
+                    old_slot = (
+                        (old_deadline if old_deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
+                    )
+                    if old_slot != slot:
+                        # _unbucket() written out too.
+                        old_bucket = self._buckets.get(old_slot)
+                        if old_bucket is not None:
+                            old_bucket.discard(name)
+                            if not old_bucket:
+                                del self._buckets[old_slot]
+                bucket = self._buckets.get(slot)
+                # The clock, not record.created: touch and increment write records that
+                # keep their first write's time (0.4% of a put's instructions).
+                now = _monotonic()
+                if bucket is None:
+                    self._open_bucket(slot, {name}, now)
+                else:
+                    bucket.add(name)
+                if now >= self._due:
+                    self._reclaim(now, WRITE_BUDGET)
+            if len(entries) > self._max_entries:
+                self._evict()
         finally:
             lock.release()
-
-    def _hold(self, name: _Name, record: Record, now: float) -> None:
-        """Hold ``record`` for ``name`` at ``now`` (monotonic), with the lock held."""
-        entries = self._entries
-        # pop and insert: the entry moves to the most recently used end, and the old
-        # record's deadline (if any) tells which bucket to take the name out of.
-        old = entries.pop(name, None)
-        entries[name] = record
-        deadline = record.deadline
-        if deadline is None:
-            if old is not None and old.deadline is not None:
-                self._unbucket(name, old.deadline)
-        else:
-            # _slot() written out, here and for the old deadline: this is every put's path.
-            slot = (deadline if deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
-            if old is not None and (old_deadline := old.deadline) is not None:
-                old_slot = (old_deadline if old_deadline < _FAR else _FAR) * SLOTS_PER_SECOND // 1.0
-                if old_slot != slot:
-                    # _unbucket() written out too.
-                    old_bucket = self._buckets.get(old_slot)
-                    if old_bucket is not None:
-                        old_bucket.discard(name)
-                        if not old_bucket:
-                            del self._buckets[old_slot]
-            bucket = self._buckets.get(slot)
-            if bucket is None:
-                self._open_bucket(slot, {name}, now)
-            else:
-                bucket.add(name)
-            if now >= self._due:
-                self._reclaim(now, WRITE_BUDGET)
-        if len(entries) > self._max_entries:
-            self._evict()
 
     def _update_record(
         self,
@@ -200,6 +203,7 @@ class MemoryStore(InProcessKVStore):
         update: Callable[[Record | None], tuple[Record | None, T]],
     ) -> T:
         name = (collection, key)
+        # The lock is reentrant so that _write_record can take it again here.
         with self._lock:
             current = self._entries.get(name)
             new, result = update(current)
@@ -210,7 +214,7 @@ class MemoryStore(InProcessKVStore):
                 if current is not None:
                     self._drop(name)
             else:
-                self._hold(name, new, _monotonic())
+                self._write_record(collection, key, new)
         return result
 
     def _drop(self, name: _Name) -> Record | None:

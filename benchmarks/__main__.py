@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["memory", "disk", "redis", "elasticsearch", "pydantic", "sync"]
+BENCHMARKS = ["memory", "disk", "redis", "elasticsearch", "postgres", "pydantic", "sync"]
 
 
 def main(argv: list[str]) -> int:

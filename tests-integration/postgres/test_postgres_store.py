@@ -227,3 +227,31 @@ async def test_many_tasks_share_a_small_pool(make_store: MakeStore) -> None:
         return await store.get("c", f"k{n}")
 
     assert await asyncio.gather(*(worker(n) for n in range(200))) == [{"n": n} for n in range(200)]
+
+
+async def test_cancelled_calls_leave_the_pool_usable(
+    postgres_url: str, make_store: MakeStore
+) -> None:
+    store = make_store(max_size=3)
+    await store.put("c", "k", {"v": 0})
+
+    async def call(n: int) -> None:
+        if n % 3 == 0:
+            await store.put("c", f"k{n}", {"v": n})
+        elif n % 3 == 1:
+            await store.get_many("c", ["k", f"k{n - 1}"])
+        else:
+            await store.increment("c", "counter")
+
+    for timeout in (0, 0.0005, 0.001, 0.003):
+        results = await asyncio.gather(
+            *(asyncio.wait_for(call(n), timeout) for n in range(60)), return_exceptions=True
+        )
+        assert all(r is None or isinstance(r, asyncio.TimeoutError) for r in results), results
+    assert await asyncio.gather(*(store.get("c", "k") for _ in range(30))) == [{"v": 0}] * 30
+    idle = await _query(
+        postgres_url,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND state LIKE 'idle in transaction%'",
+    )
+    assert idle[0][0] == 0

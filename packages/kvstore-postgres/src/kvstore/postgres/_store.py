@@ -110,6 +110,8 @@ class PostgresStore(BaseKVStore):
         connect_timeout: seconds opening a connection may take.
         pool_options: further keyword arguments for ``asyncpg.create_pool`` (for example
             ``ssl``, ``statement_cache_size=0`` behind pgbouncer in transaction mode).
+            The store's pool skips asyncpg's reset query on release (its statements leave
+            no session state); ``pool_options={"reset": ...}`` sets another reset.
 
     Raises:
         ConfigurationError: conflicting or invalid options, or a URL of another scheme.
@@ -160,6 +162,7 @@ class PostgresStore(BaseKVStore):
             "max_size": maximum,
             "command_timeout": check_seconds("command_timeout", command_timeout, optional=True),
             "timeout": check_seconds("connect_timeout", connect_timeout),
+            "reset": _keep_session,
             **(pool_options or {}),
         }
         password = options.get("password")
@@ -631,6 +634,13 @@ def _value(text: str, collection: str, key: str) -> Value:
             f"stored data for collection {collection!r} key {key!r} is not a JSON object"
         )
     return value
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset of a released connection: nothing beyond asyncpg's own rollback of
+    an open transaction. The store's statements leave no session state (no ``SET``,
+    ``LISTEN``, cursors or session advisory locks), so asyncpg's default reset query (a
+    second round trip after every call) would clean up nothing."""
 
 
 async def _close_pool(loop: _Loop) -> None:

@@ -277,7 +277,7 @@ def check_targets(cases: list[Case]) -> list[str]:
     return lines
 
 
-async def main(url: str, ops: int, repetitions: int) -> None:
+async def main(url: str, ops: int, repetitions: int, only: list[str]) -> None:
     raw, close_raw = await raw_contender(url)
     store = PostgresStore(url=url, table="bench_store")
     contenders = [raw, store_contender(store)]
@@ -286,7 +286,7 @@ async def main(url: str, ops: int, repetitions: int) -> None:
         for contender in contenders:
             for i in range(BATCH):
                 await contender.put(f"hit{i}", VALUE)
-        cases = build_cases(contenders, ops)
+        cases = [case for case in build_cases(contenders, ops) if not only or case.name in only]
         await run_cases(cases, repetitions=repetitions)
     await store.close()
     await close_raw()
@@ -311,6 +311,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=1_000, help="operations per sample")
     parser.add_argument("--repetitions", type=int, default=7, help="samples per variant")
+    parser.add_argument("--case", action="append", default=[], help="run only this case")
     arguments = parser.parse_args()
     with postgres_database() as database:
-        asyncio.run(main(database, arguments.ops, arguments.repetitions))
+        asyncio.run(main(database, arguments.ops, arguments.repetitions, arguments.case))

@@ -9,7 +9,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["memory", "disk", "redis", "elasticsearch", "postgres", "pydantic", "sync"]
+BENCHMARKS = [
+    "memory",
+    "memory_atomic",
+    "disk",
+    "redis",
+    "elasticsearch",
+    "postgres",
+    "pydantic",
+    "sync",
+]
 
 
 def main(argv: list[str]) -> int:

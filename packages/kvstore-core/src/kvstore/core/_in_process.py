@@ -285,17 +285,13 @@ class InProcessKVStore(BaseKVStore):
         if "get_versioned" not in self.atomic_operations:
             raise unsupported(self, "get_versioned")
         check_name(collection, key)
-        now = _monotonic()
-
-        def update(current: Record | None) -> tuple[Record | None, tuple[Record, str] | None]:
-            if current is None or not _is_live(current, now):
-                return KEEP, None
-            return KEEP, (current, self._version(current))
-
-        found = self._update_record(collection, key, update)
-        if found is None:
+        record = self._read_record(collection, key)
+        if record is None or not _is_live(record, _monotonic()):
             return None
-        return Versioned(self._codec.thaw(found[0].snapshot), found[1])
+        # Two threads giving one record its first token at once may both assign one; the
+        # later wins, and put_versioned with the other sees a conflict: a retry, never a
+        # wrong write.
+        return Versioned(self._codec.thaw(record.snapshot), self._version(record))
 
     async def put_versioned(
         self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import zlib
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kvstore.core import BaseKVStore
+from kvstore.core import ATOMIC_OPERATIONS, BaseKVStore
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
@@ -115,3 +116,76 @@ async def test_a_corrupt_compressed_value_raises(stored: dict[str, Any]) -> None
 def test_compression_rejects_bad_options(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         CompressionWrapper(SimpleStore(), **options)
+
+
+# -- atomic operations ----------------------------------------------------------------------
+
+
+async def test_atomic_writes_compress_and_reads_inflate() -> None:
+    inner = SimpleStore()
+    store = CompressionWrapper(inner, min_size=100)
+    assert await store.add("c", "k", COMPRESSIBLE) is True
+    assert await store.add("c", "k", {"small": 1}) is False
+    stored = await inner.get("c", "k")
+    assert stored is not None and set(stored) == {"__kvstore_compressed__", "zlib"}
+    found = await store.get_versioned("c", "k")
+    assert found is not None and found.value == COMPRESSIBLE
+    bigger = {"rows": COMPRESSIBLE["rows"] * 2}
+    assert await store.put_versioned("c", "k", bigger, version=found.version) is True
+    assert await store.put_versioned("c", "k", {"small": 1}, version=found.version) is False
+    assert "__kvstore_compressed__" in (await inner.get("c", "k") or {})
+    assert await store.take("c", "k") == bigger
+    assert await store.take("c", "k") is None
+
+
+async def test_take_of_a_corrupt_value_raises_and_removes_nothing() -> None:
+    inner = SimpleStore()
+    broken = {"__kvstore_compressed__": 1, "zlib": base64.b64encode(b"not zlib").decode()}
+    await inner.put("c", "k", broken)
+    with pytest.raises(DeserializationError, match="cannot be decompressed"):
+        await CompressionWrapper(inner).take("c", "k")
+    assert await inner.get("c", "k") == broken
+
+
+@pytest.mark.parametrize("count", [0, 1, -1, 2**63 - 1, -(2**63)])
+async def test_a_counter_is_never_compressed_so_increment_is_the_stores_own(count: int) -> None:
+    # Even at min_size=0 and the best level, the marker is longer than any counter's JSON.
+    inner = SimpleStore()
+    store = CompressionWrapper(inner, min_size=0, level=9)
+    await store.put("hits", "k", {"count": count})
+    assert await inner.get("hits", "k") == {"count": count}
+    calls: list[str] = []
+
+    class Counting(SimpleStore):
+        async def increment(self, *args: Any, **kwargs: Any) -> int:
+            calls.append("increment")
+            return await super().increment(*args, **kwargs)
+
+    counted = CompressionWrapper(Counting(), min_size=0, level=9)
+    assert await counted.increment("hits", "k", 5, ttl=60) == 5
+    assert calls == ["increment"]
+
+
+async def test_racing_compressed_increments_and_takes_are_exact(
+    interleaving_store: SimpleStore,
+) -> None:
+    store = CompressionWrapper(interleaving_store, min_size=0)
+    counts = await asyncio.gather(*(store.increment("hits", "k") for _ in range(64)))
+    assert sorted(counts) == list(range(1, 65))
+    await store.put("tokens", "t", COMPRESSIBLE)
+    taken = await asyncio.gather(*(store.take("tokens", "t") for _ in range(64)))
+    assert [value for value in taken if value is not None] == [COMPRESSIBLE]
+    added = await asyncio.gather(*(store.add("keys", "k", COMPRESSIBLE) for _ in range(64)))
+    assert added.count(True) == 1
+
+
+def test_compression_reports_increment_only_where_the_store_counts() -> None:
+    class NoCounter(SimpleStore):
+        atomic_operations = ATOMIC_OPERATIONS - {"increment"}
+
+    class NoCompareAndSet(SimpleStore):
+        atomic_operations = frozenset({"add", "increment"})
+
+    assert CompressionWrapper(SimpleStore()).atomic_operations == ATOMIC_OPERATIONS
+    assert CompressionWrapper(NoCounter()).atomic_operations == ATOMIC_OPERATIONS - {"increment"}
+    assert CompressionWrapper(NoCompareAndSet()).atomic_operations == {"add", "increment"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import subprocess
 import sys
@@ -11,10 +12,12 @@ from typing import Any
 
 import pytest
 
-from kvstore.core import BaseKVStore
+from kvstore.core import ATOMIC_OPERATIONS, BaseKVStore
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
+    InvalidValueError,
+    UnsupportedOperationError,
 )
 from kvstore.core.stores import SimpleStore
 from kvstore.core.wrappers import EncryptionWrapper
@@ -183,3 +186,118 @@ def test_wrappers_import_without_cryptography() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "imported"
+
+
+# -- atomic operations ----------------------------------------------------------------------
+
+
+async def test_atomic_writes_store_ciphertext_and_reads_decrypt() -> None:
+    inner = SimpleStore()
+    store = EncryptionWrapper(inner, keys=[KEY_1])
+    assert await store.add("c", "k", SECRET, ttl=60) is True
+    assert await store.add("c", "k", {"other": 1}) is False
+    assert "4111" not in payload_of(inner, "c", "k")
+    found = await store.get_versioned("c", "k")
+    assert found is not None and found.value == SECRET
+    inner_found = await inner.get_versioned("c", "k")
+    assert inner_found is not None and inner_found.version == found.version
+    assert await store.put_versioned("c", "k", {"card": "new"}, version=found.version) is True
+    assert await store.put_versioned("c", "k", {"card": "late"}, version=found.version) is False
+    assert "new" not in payload_of(inner, "c", "k")
+    assert await store.get("c", "k") == {"card": "new"}
+    assert await store.touch("c", "k", 30) is True
+    assert await store.take("c", "k") == {"card": "new"}
+    assert await store.take("c", "k") is None
+    assert await inner.get("c", "k") is None
+
+
+async def test_take_of_an_undecryptable_value_raises_and_removes_nothing() -> None:
+    inner = SimpleStore()
+    await EncryptionWrapper(inner, keys=[KEY_2]).put("c", "k", SECRET)
+    store = EncryptionWrapper(inner, keys=[KEY_1])  # lacks the key that encrypted it
+    with pytest.raises(DeserializationError, match="key this wrapper does not have"):
+        await store.take("c", "k")
+    assert await EncryptionWrapper(inner, keys=[KEY_2]).get("c", "k") == SECRET
+
+
+async def test_increment_counts_encrypted_counters() -> None:
+    inner = SimpleStore()
+    store = EncryptionWrapper(inner, keys=[KEY_1])
+    assert await store.increment("hits", "k") == 1
+    assert await store.increment("hits", "k", 41) == 42
+    assert await store.increment("hits", "k", -2) == 40
+    stored = await inner.get("hits", "k")
+    assert stored is not None and "count" not in stored
+    assert await store.get("hits", "k") == {"count": 40}
+
+
+async def test_increment_keeps_the_counters_expiry_and_a_new_one_takes_the_ttl() -> None:
+    store = EncryptionWrapper(SimpleStore(), keys=[KEY_1])
+    await store.increment("hits", "k", ttl=60)
+    first = await store.ttl("hits", "k")
+    assert first is not None and first.expires_at is not None
+    await asyncio.sleep(0.02)
+    assert await store.increment("hits", "k", ttl=3600) == 2
+    second = await store.ttl("hits", "k")
+    assert second is not None and second.expires_at is not None
+    assert abs((second.expires_at - first.expires_at).total_seconds()) < 0.01
+    assert await store.increment("hits", "gone", ttl=0) == 1
+    assert await store.get("hits", "gone") is None
+    await store.increment("hits", "forever")
+    forever = await store.ttl("hits", "forever")
+    assert forever is not None and forever.expires_at is None
+
+
+@pytest.mark.parametrize(
+    ("value", "amount", "message"),
+    [
+        ({"count": "1"}, 1, "not a counter"),
+        ({"count": 1, "more": 2}, 1, "not a counter"),
+        ({"count": 2**63 - 1}, 1, "signed 64-bit"),
+        ({"count": 1}, 1.5, "must be an int"),
+        ({"count": 1}, True, "must be an int"),
+    ],
+)
+async def test_increment_refuses_what_is_not_a_counter_and_writes_nothing(
+    value: dict[str, Any], amount: Any, message: str
+) -> None:
+    store = EncryptionWrapper(SimpleStore(), keys=[KEY_1])
+    await store.put("hits", "k", value)
+    with pytest.raises(InvalidValueError, match=message):
+        await store.increment("hits", "k", amount)
+    assert await store.get("hits", "k") == value
+
+
+async def test_racing_increments_and_takes_are_exact(interleaving_store: SimpleStore) -> None:
+    store = EncryptionWrapper(interleaving_store, keys=[KEY_1])
+    counts = await asyncio.gather(*(store.increment("hits", "k") for _ in range(64)))
+    assert sorted(counts) == list(range(1, 65))
+    assert await store.get("hits", "k") == {"count": 64}
+    await store.put("tokens", "t", SECRET)
+    taken = await asyncio.gather(*(store.take("tokens", "t") for _ in range(64)))
+    assert [value for value in taken if value is not None] == [SECRET]
+
+
+async def test_a_racy_read_then_write_loses_counts_on_the_same_store(
+    interleaving_store: SimpleStore,
+) -> None:
+    # The race above is real: the same tasks counting with get then put lose updates.
+    async def racy() -> None:
+        value = await interleaving_store.get("hits", "k")
+        count = 0 if value is None else value["count"]
+        await interleaving_store.put("hits", "k", {"count": count + 1})
+
+    await asyncio.gather(*(racy() for _ in range(64)))
+    assert await interleaving_store.get("hits", "k") != {"count": 64}
+
+
+async def test_take_and_increment_need_the_wrapped_stores_compare_and_set() -> None:
+    class AddOnly(SimpleStore):
+        atomic_operations = frozenset({"add", "touch", "increment"})
+
+    store = EncryptionWrapper(AddOnly(), keys=[KEY_1])
+    assert store.atomic_operations == {"add", "touch"}
+    for call in (store.take("c", "k"), store.increment("c", "k")):
+        with pytest.raises(UnsupportedOperationError, match="EncryptionWrapper does not"):
+            await call
+    assert EncryptionWrapper(SimpleStore(), keys=[KEY_1]).atomic_operations == ATOMIC_OPERATIONS

@@ -7,6 +7,7 @@ import binascii
 import zlib
 
 from .._base import BaseKVStore, Value
+from .._validation import TTL
 from ..errors import ConfigurationError, DeserializationError, ValueTooLargeError
 from ._json_value import dump_value, load_value
 from ._transform import ValueTransformWrapper
@@ -63,6 +64,11 @@ class CompressionWrapper(ValueTransformWrapper):
     that, and a write whose JSON is over ``max_size`` bytes raises ValueTooLargeError, so
     every value written through the wrapper reads back.
 
+    A counter (``{"count": n}``, at most 31 bytes of JSON) is never compressed: the
+    marker alone is longer. So ``increment`` is forwarded to the wrapped store and is as
+    atomic as that store's own (one native call where it has one); the other atomic
+    operations transform values as :class:`ValueTransformWrapper` says.
+
     Compression runs synchronously in the calling task, blocking the event loop while
     it works; keep ``level`` low for very large values on a busy loop.
 
@@ -97,6 +103,10 @@ class CompressionWrapper(ValueTransformWrapper):
         self.min_size = min_size
         self.level = level
         self.max_size = max_size
+        if "increment" in store.atomic_operations:
+            self.atomic_operations = self.atomic_operations | {"increment"}
+        else:
+            self.atomic_operations = self.atomic_operations - {"increment"}
 
     def compress(self, collection: str, key: str, value: Value) -> Value:
         """Return what this wrapper stores for ``value``: the value itself or a compressed marker.
@@ -151,6 +161,12 @@ class CompressionWrapper(ValueTransformWrapper):
 
     def encode_value(self, collection: str, key: str, value: Value) -> Value:
         return self.compress(collection, key, value)
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int:
+        # Counters are stored as they are (see the class docstring): the wrapped store counts.
+        return await self.store.increment(collection, key, amount, ttl=ttl)
 
     def decode_value(self, collection: str, key: str, stored: Value) -> Value:
         return self.decompress(collection, key, stored)

@@ -12,6 +12,7 @@ from kvstore.core import BaseKVStore
 from kvstore.core.errors import (
     ConfigurationError,
     InvalidKeyError,
+    InvalidValueError,
     SerializationError,
     ValueTooLargeError,
 )
@@ -77,3 +78,26 @@ async def test_limit_size_reports_bad_values_and_names_first() -> None:
 def test_limit_size_rejects_bad_limits(max_bytes: Any) -> None:
     with pytest.raises(ConfigurationError):
         LimitSizeWrapper(SimpleStore(), max_bytes=max_bytes)
+
+
+async def test_limit_size_measures_add_and_put_versioned() -> None:
+    inner = SimpleStore()
+    store = LimitSizeWrapper(inner, max_bytes=100)
+    assert await store.add("c", "k", value_of_size(100)) is True
+    with pytest.raises(ValueTooLargeError, match="'c' key 'other'"):
+        await store.add("c", "other", value_of_size(101))
+    found = await store.get_versioned("c", "k")
+    assert found is not None
+    with pytest.raises(ValueTooLargeError, match="nothing was written"):
+        await store.put_versioned("c", "k", value_of_size(101), version=found.version)
+    assert await store.get_versioned("c", "k") == found
+    assert await store.put_versioned("c", "k", {"v": 1}, version=found.version) is True
+    assert await inner.get("c", "other") is None
+    with pytest.raises(InvalidValueError, match="version"):
+        await store.put_versioned("c", "k", value_of_size(101), version=1)  # type: ignore[arg-type]
+
+
+async def test_limit_size_forwards_increment() -> None:
+    store = LimitSizeWrapper(SimpleStore(), max_bytes=12)
+    assert await store.increment("c", "k", 2**62) == 2**62  # a counter is never refused
+    assert store.atomic_operations == SimpleStore.atomic_operations

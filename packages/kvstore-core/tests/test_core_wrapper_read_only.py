@@ -38,6 +38,11 @@ async def test_read_only_refuses_every_write_and_changes_nothing() -> None:
         "delete_many": store.delete_many("c", ["kept"]),
         "clear_collection": store.clear_collection("c"),
         "cull": store.cull(),
+        "add": store.add("c", "new", {"v": 3}),
+        "take": store.take("c", "kept"),
+        "touch": store.touch("c", "kept", 60),
+        "put_versioned": store.put_versioned("c", "kept", {"v": 3}, version=None),
+        "increment": store.increment("c", "counter"),
     }
     for operation, write in writes.items():
         with pytest.raises(ReadOnlyError, match=operation) as raised:
@@ -60,6 +65,9 @@ async def test_read_only_forwards_reads() -> None:
     assert await store.keys("c") == ["k"]
     assert [key async for key in store.iter_keys("c")] == ["k"]
     assert await store.list_collections() == ["c"]
+    found = await store.get_versioned("c", "k")
+    assert found is not None and found.value == {"v": 1}
+    assert found == await inner.get_versioned("c", "k")
 
 
 async def test_read_only_can_be_switched() -> None:
@@ -72,3 +80,15 @@ async def test_read_only_can_be_switched() -> None:
     with pytest.raises(ReadOnlyError):
         await store.delete("c", "k")
     assert await store.get("c", "k") == {}
+
+
+async def test_read_only_refuses_atomic_writes_before_reaching_the_store() -> None:
+    class Refusing(SimpleStore):
+        async def _read_versioned(self, collection: str, key: str) -> None:
+            raise AssertionError("a refused write reached the store")
+
+    store = ReadOnlyWrapper(Refusing())
+    for write in (store.take("c", "k"), store.add("c", "k", {}), store.increment("c", "k")):
+        with pytest.raises(ReadOnlyError, match="read-only"):
+            await write
+    assert store.atomic_operations == SimpleStore.atomic_operations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .._base import BaseKVStore, Value
+from .._base import BaseKVStore, Value, check_version
 from .._validation import TTL, check_items, normalize_ttl
 from ..errors import ConfigurationError, ValueTooLargeError
 from ._base import BaseWrapper
@@ -18,7 +18,9 @@ class LimitSizeWrapper(BaseWrapper):
     it (non-ASCII characters escaped, so characters and bytes count the same); the
     envelope's own fields (names, timestamps) are not counted. A value of exactly
     ``max_bytes`` is accepted. A refused write writes nothing, and ``put_many``
-    measures every value before writing any.
+    measures every value before writing any. ``add`` and ``put_versioned`` are measured
+    as ``put`` is; ``increment`` is forwarded unmeasured (a counter, ``{"count": n}``,
+    is at most 31 bytes of JSON).
 
     Args:
         store: the store to wrap.
@@ -60,6 +62,19 @@ class LimitSizeWrapper(BaseWrapper):
         for key, value in check_items(collection, items):
             self.check(collection, key, value)
         await self.store.put_many(collection, items, ttl=ttl)
+
+    async def add(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> bool:
+        normalize_ttl(ttl)
+        self.check(collection, key, value)
+        return await self.store.add(collection, key, value, ttl=ttl)
+
+    async def put_versioned(
+        self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        check_version(collection, key, version)
+        normalize_ttl(ttl)
+        self.check(collection, key, value)
+        return await self.store.put_versioned(collection, key, value, version=version, ttl=ttl)
 
     def __repr__(self) -> str:
         return f"LimitSizeWrapper({self.store!r}, max_bytes={self.max_bytes!r})"

@@ -15,9 +15,11 @@ class ReadOnlyWrapper(AroundWrapper):
     """Refuses every write with ReadOnlyError; reads and ``close`` reach the wrapped store.
 
     The writes are ``put``, ``put_many``, ``delete``, ``delete_many``,
-    ``clear_collection`` and ``cull`` (and any operation a later release adds until
-    it is listed among the reads). A refused write touches nothing: it is refused
-    before its arguments are looked at, so the wrapped store is never called.
+    ``clear_collection``, ``cull`` and the atomic ``add``, ``take``, ``touch``,
+    ``put_versioned`` and ``increment`` (and any operation a later release adds until
+    it is listed among the reads); ``get_versioned`` is a read and is allowed. A
+    refused write touches nothing: it is refused before its arguments are looked at,
+    so the wrapped store is never called.
     ``read_only`` is an attribute: setting it to False (for example at the end of a
     maintenance window) lets writes through again, and back to True refuses them.
 

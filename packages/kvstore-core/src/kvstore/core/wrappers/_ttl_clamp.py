@@ -17,6 +17,11 @@ class TTLClampWrapper(BaseWrapper):
     of zero or less is not a lifetime but "already expired" (the write hides the key),
     so it passes through unchanged rather than being stretched to ``min_ttl``.
 
+    The atomic operations that take a TTL are clamped the same way: ``add``,
+    ``put_versioned``, ``touch`` (whose ``None``, "never expires", gets ``missing_ttl``
+    as a write without a TTL does, so no entry outlives ``max_ttl`` through a touch) and
+    ``increment`` (its TTL applies only to a counter it creates; a live one keeps its own).
+
     Args:
         store: the store to wrap.
         min_ttl: the shortest TTL written, in seconds or a timedelta (>= 0; 0 sets no
@@ -70,6 +75,24 @@ class TTLClampWrapper(BaseWrapper):
         self, collection: str, items: Mapping[str, Value], *, ttl: TTL = None
     ) -> None:
         await self.store.put_many(collection, items, ttl=self.clamp(ttl))
+
+    async def add(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> bool:
+        return await self.store.add(collection, key, value, ttl=self.clamp(ttl))
+
+    async def touch(self, collection: str, key: str, ttl: TTL) -> bool:
+        return await self.store.touch(collection, key, self.clamp(ttl))
+
+    async def put_versioned(
+        self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        return await self.store.put_versioned(
+            collection, key, value, version=version, ttl=self.clamp(ttl)
+        )
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int:
+        return await self.store.increment(collection, key, amount, ttl=self.clamp(ttl))
 
     def __repr__(self) -> str:
         return (

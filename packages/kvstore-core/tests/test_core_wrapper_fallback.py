@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from kvstore.core import BaseKVStore
+from kvstore.core import BaseKVStore, Payload
 from kvstore.core.errors import (
     DeserializationError,
     StoreConnectionError,
@@ -79,3 +79,57 @@ async def test_fallback_raises_when_both_are_down() -> None:
         await store.get("c", "k")
     with pytest.raises(StoreConnectionError):
         [key async for key in store.iter_keys("c")]
+
+
+class Unreachable(SimpleStore):
+    """A SimpleStore whose compare-and-set reads fail while ``down``."""
+
+    def __init__(self) -> None:
+        super().__init__(max_entries=None)
+        self.down = False
+
+    async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
+        if self.down:
+            raise StoreConnectionError("test store: connection refused")
+        return await super()._read_versioned(collection, key)
+
+    async def _read(self, collection: str, key: str) -> Payload | None:
+        if self.down:
+            raise StoreConnectionError("test store: connection refused")
+        return await super()._read(collection, key)
+
+
+async def test_fallback_never_serves_a_version_or_an_atomic_write() -> None:
+    primary, fallback = Unreachable(), SimpleStore()
+    store = FallbackWrapper(primary, fallback)
+    await primary.put("c", "k", {"count": 1})
+    await fallback.put("c", "k", {"count": 1})
+    found = await store.get_versioned("c", "k")
+    assert found is not None
+    primary.down = True
+    assert await store.get("c", "k") == {"count": 1}  # plain reads still fall back
+    writes = (
+        store.get_versioned("c", "k"),
+        store.add("c", "new", {"v": 1}),
+        store.take("c", "k"),
+        store.touch("c", "k", 60),
+        store.put_versioned("c", "k", {"count": 9}, version=found.version),
+        store.increment("c", "k"),
+    )
+    for call in writes:
+        with pytest.raises(StoreConnectionError, match="connection refused"):
+            await call
+    assert await fallback.get("c", "k") == {"count": 1}
+    assert await fallback.get("c", "new") is None
+    primary.down = False
+    assert await store.get_versioned("c", "k") == found
+
+
+async def test_fallback_reports_the_primarys_atomic_operations() -> None:
+    class NoAtomic(SimpleStore):
+        atomic_operations: frozenset[str] = frozenset()
+
+    assert FallbackWrapper(SimpleStore(), NoAtomic()).atomic_operations == (
+        SimpleStore.atomic_operations
+    )
+    assert FallbackWrapper(NoAtomic(), SimpleStore()).atomic_operations == frozenset()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from kvstore.core import BaseKVStore
+from kvstore.core import BaseKVStore, Payload
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
@@ -114,3 +114,81 @@ async def test_retry_restarts_iter_keys_before_its_first_key() -> None:
 def test_retry_rejects_bad_options(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         RetryWrapper(SimpleStore(), **options)
+
+
+class LosesAnswers(SimpleStore):
+    """Reads fail before reading (``read_failures``); a compare-and-set write that
+    succeeds then loses its answer (``lost_answers``), as a reset after sending would."""
+
+    def __init__(self) -> None:
+        super().__init__(max_entries=None)
+        self.read_failures = 0
+        self.lost_answers = 0
+        self.reads = 0
+
+    async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
+        self.reads += 1
+        if self.read_failures:
+            self.read_failures -= 1
+            raise StoreConnectionError("test store: connection refused")
+        return await super()._read_versioned(collection, key)
+
+    async def _write_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        written = await super()._write_versioned(collection, key, payload, ttl, version)
+        if self.lost_answers:
+            self.lost_answers -= 1
+            raise StoreConnectionError("test store: connection reset after the write")
+        return written
+
+    async def _remove_versioned(self, collection: str, key: str, version: str) -> bool:
+        removed = await super()._remove_versioned(collection, key, version)
+        if self.lost_answers:
+            self.lost_answers -= 1
+            raise StoreConnectionError("test store: connection reset after the removal")
+        return removed
+
+
+async def test_retry_repeats_get_versioned() -> None:
+    inner = LosesAnswers()
+    store = RetryWrapper(inner, attempts=3, base_delay=0.001, max_delay=0.002)
+    await inner.put("c", "k", {"v": 1})
+    inner.read_failures = 2
+    found = await store.get_versioned("c", "k")
+    assert found is not None and found.value == {"v": 1}
+    assert inner.reads == 3
+
+
+ONCE: dict[str, Callable[[BaseKVStore], Awaitable[Any]]] = {
+    "add": lambda store: store.add("c", "new", {"v": 1}),
+    "take": lambda store: store.take("c", "k"),
+    "touch": lambda store: store.touch("c", "k", 60),
+    "put_versioned": lambda store: store.put_versioned("c", "new", {"v": 1}, version=None),
+    "increment": lambda store: store.increment("c", "counter"),
+}
+"""Atomic writes, each of which a failed connection may have applied."""
+
+
+@pytest.mark.parametrize("operation", sorted(ONCE))
+async def test_retry_never_repeats_an_atomic_write(operation: str) -> None:
+    inner = LosesAnswers()
+    await inner.put("c", "k", {"v": 1})
+    await inner.put("c", "counter", {"count": 1})
+    store = RetryWrapper(inner, attempts=5, base_delay=0.001, max_delay=0.002)
+    inner.lost_answers = 1
+    with pytest.raises(StoreConnectionError, match="after the"):
+        await ONCE[operation](store)
+    # Applied once, and not again: a retry would have answered False, None or 3.
+    after = {
+        "add": ("new", {"v": 1}),
+        "take": ("k", None),
+        "touch": ("k", {"v": 1}),
+        "put_versioned": ("new", {"v": 1}),
+        "increment": ("counter", {"count": 2}),
+    }[operation]
+    assert await inner.get("c", after[0]) == after[1]
+    assert inner.reads == 1
+    if operation == "touch":
+        info = await inner.ttl("c", "k")
+        assert info is not None and info.ttl == 60

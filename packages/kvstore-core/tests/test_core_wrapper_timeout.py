@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from kvstore.core import BaseKVStore
+from kvstore.core import BaseKVStore, Payload
 from kvstore.core.errors import (
     ConfigurationError,
     StoreConnectionError,
@@ -64,3 +64,35 @@ async def test_timeout_lets_fast_operations_through() -> None:
 def test_timeout_rejects_bad_values(timeout: Any) -> None:
     with pytest.raises(ConfigurationError):
         TimeoutWrapper(SimpleStore(), timeout=timeout)
+
+
+class SlowCompareAndSet(SimpleStore):
+    """A SimpleStore whose compare-and-set reads take ``delay`` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(max_entries=None)
+        self.delay = delay
+
+    async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
+        await asyncio.sleep(self.delay)
+        return await super()._read_versioned(collection, key)
+
+
+@pytest.mark.parametrize(
+    "operation", ["add", "take", "touch", "get_versioned", "put_versioned", "increment"]
+)
+async def test_timeout_bounds_the_atomic_operations(operation: str) -> None:
+    inner = SlowCompareAndSet(delay=1.0)
+    await inner.put("c", "k", {"count": 1})
+    store = TimeoutWrapper(inner, timeout=0.05)
+    calls: dict[str, Callable[[], Awaitable[object]]] = {
+        "add": lambda: store.add("c", "new", {}),
+        "take": lambda: store.take("c", "k"),
+        "touch": lambda: store.touch("c", "k", 60),
+        "get_versioned": lambda: store.get_versioned("c", "k"),
+        "put_versioned": lambda: store.put_versioned("c", "k", {}, version="1"),
+        "increment": lambda: store.increment("c", "k"),
+    }
+    with pytest.raises(StoreConnectionError, match=f"{operation} on collection 'c' key"):
+        await calls[operation]()  # the store would have answered after a second
+    assert await inner.get("c", "k") == {"count": 1}

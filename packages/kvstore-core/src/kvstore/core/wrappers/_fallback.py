@@ -10,6 +10,10 @@ from ._around import ITER_KEYS_CONTINUED, READS, Args, AroundWrapper, Call
 
 T = TypeVar("T")
 
+_PRIMARY_ONLY = frozenset({ITER_KEYS_CONTINUED, "get_versioned"})
+"""Reads that never go to the fallback: a later page of an iteration the primary began,
+and a version, which means something only to the store that gave it."""
+
 
 class FallbackWrapper(AroundWrapper):
     """Reads from ``primary``; when it raises StoreConnectionError, reads from ``fallback``.
@@ -30,6 +34,13 @@ class FallbackWrapper(AroundWrapper):
     fallback filled yourself (a replica, a snapshot, a warmed cache) and expect it to
     serve data as old as its last fill. ``close`` closes both stores.
 
+    The atomic operations run on the primary only, ``get_versioned`` included: a
+    version token is the primary's, and one read from the fallback would be compared
+    with versions of another store (possibly equal by chance, letting a
+    ``put_versioned`` through that should conflict). ``add``, ``take``, ``touch``,
+    ``put_versioned`` and ``increment`` are writes, and go nowhere else either. So
+    :attr:`atomic_operations` are the primary's.
+
     Args:
         primary: the store of record.
         fallback: the store that serves reads while the primary cannot be reached.
@@ -47,7 +58,7 @@ class FallbackWrapper(AroundWrapper):
                 return await call(self.store, collection, keys, args)
             finally:
                 await call(self.fallback, collection, keys, args)
-        if operation not in READS or operation == ITER_KEYS_CONTINUED:
+        if operation not in READS or operation in _PRIMARY_ONLY:
             return await call(self.store, collection, keys, args)
         try:
             return await call(self.store, collection, keys, args)

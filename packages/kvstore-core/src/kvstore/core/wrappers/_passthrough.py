@@ -25,6 +25,13 @@ class PassthroughCacheWrapper(BaseWrapper):
     (keys, collections) come from the primary; ``clear_collection``, ``cull`` and
     ``close`` act on both.
 
+    The atomic operations are decided by the primary alone: ``add``, ``take``,
+    ``touch``, ``put_versioned`` and ``increment`` run on the primary and then delete
+    the entry from the cache (whatever they answered), marking reads in flight stale as
+    ``put`` and ``delete`` do, so no read fills the cache with what they replaced;
+    ``get_versioned`` reads the primary (a version is the primary's) and fills nothing.
+    :attr:`atomic_operations` are the primary's: the cache needs none.
+
     Args:
         primary_store: the store of record.
         cache_store: the faster store in front of it (usually a MemoryStore).
@@ -147,6 +154,43 @@ class PassthroughCacheWrapper(BaseWrapper):
         key_list = check_keys(collection, keys)
         return await self._write_through(
             collection, key_list, lambda: self.store.delete_many(collection, key_list)
+        )
+
+    async def add(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> bool:
+        check_name(collection, key)
+        return await self._write_through(
+            collection, [key], lambda: self.store.add(collection, key, value, ttl=ttl)
+        )
+
+    async def take(self, collection: str, key: str) -> Value | None:
+        check_name(collection, key)
+        return await self._write_through(
+            collection, [key], lambda: self.store.take(collection, key)
+        )
+
+    async def touch(self, collection: str, key: str, ttl: TTL) -> bool:
+        # The cache's copy keeps the old expiry: dropped, it is filled again with the new.
+        check_name(collection, key)
+        return await self._write_through(
+            collection, [key], lambda: self.store.touch(collection, key, ttl)
+        )
+
+    async def put_versioned(
+        self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        check_name(collection, key)
+        return await self._write_through(
+            collection,
+            [key],
+            lambda: self.store.put_versioned(collection, key, value, version=version, ttl=ttl),
+        )
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int:
+        check_name(collection, key)
+        return await self._write_through(
+            collection, [key], lambda: self.store.increment(collection, key, amount, ttl=ttl)
         )
 
     async def clear_collection(self, collection: str) -> int:

@@ -14,8 +14,11 @@ from ._around import ITER_KEYS_CONTINUED, Args, AroundWrapper, Call
 T = TypeVar("T")
 
 
-_NOT_REPEATED = frozenset({"close", ITER_KEYS_CONTINUED})
-"""Run once: closing twice helps nothing, and a later iter_keys page cannot be read again."""
+_NOT_REPEATED = frozenset(
+    {"close", ITER_KEYS_CONTINUED, "add", "take", "touch", "put_versioned", "increment"}
+)
+"""Run once: closing twice helps nothing, a later iter_keys page cannot be read again, and
+an atomic write whose connection failed may have been applied (see RetryWrapper)."""
 
 
 class RetryWrapper(AroundWrapper):
@@ -34,6 +37,16 @@ class RetryWrapper(AroundWrapper):
     count on the retry. ``iter_keys`` is retried only while it reads its first page of
     keys, before any key has reached the caller (restarting later would yield keys
     twice). ``close`` is not retried.
+
+    The atomic operations are not idempotent, so of them only the read,
+    ``get_versioned``, is retried. ``add``, ``take``, ``touch``, ``put_versioned`` and
+    ``increment`` are tried once, and their StoreConnectionError is raised: it never
+    proves that nothing was applied (a timeout, a reset after the command was sent, or
+    a driver that retried internally before its reconnection was refused all look
+    alike), and applied twice they would answer wrongly or act twice (an ``add`` that
+    reports False for the caller's own write, a ``take`` whose value is lost, a count
+    added twice). Recover at the application's level, where the meaning is known: read
+    again with ``get_versioned``, or make the write its own idempotency key with ``add``.
 
     Args:
         store: the store to wrap.

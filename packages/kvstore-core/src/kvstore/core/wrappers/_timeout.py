@@ -39,7 +39,9 @@ class TimeoutWrapper(AroundWrapper):
     and key(s), chained from the ``asyncio.TimeoutError`` (the built-in TimeoutError
     from Python 3.11 on). The operation is cancelled: a write
     that timed out may or may not have reached the store, so treat it as unknown and
-    retry or re-read (RetryWrapper over this wrapper retries it). ``iter_keys`` bounds
+    retry or re-read (RetryWrapper over this wrapper retries it, except the atomic
+    writes: a timed-out ``add``, ``take``, ``touch``, ``put_versioned`` or ``increment``
+    may have been applied, so it is raised, never repeated). ``iter_keys`` bounds
     the wait for each page of keys (up to 100), so a long iteration is not cut short
     while it makes progress. ``close`` is bounded too.
 

@@ -243,7 +243,7 @@ class DiskStore(BaseKVStore):
             f"is not a kvstore payload (diskcache mode {mode}); pickled values are refused"
         )
 
-    def _touch(self, rowids: list[int]) -> None:
+    def _record_reads(self, rowids: list[int]) -> None:
         """Record a read for eviction policies that order by access (handed-in caches)."""
         update = internals.touch_statement(self._cache) or ""
         placeholders = ",".join("?" * len(rowids))
@@ -266,7 +266,7 @@ class DiskStore(BaseKVStore):
                 return None
             ((rowid, mode, filename, value),) = rows
             if self._touches:
-                self._touch([rowid])
+                self._record_reads([rowid])
         return mode, filename, value
 
     def _read_one(self, collection: str, key: str) -> Payload | None:
@@ -304,7 +304,7 @@ class DiskStore(BaseKVStore):
                 return None
             ((rowid, mode, filename, value),) = rows
             if self._touches:
-                self._touch([rowid])
+                self._record_reads([rowid])
         except Exception as exc:
             raise self._boundary.translate(exc, "get", collection, key) from exc
         if filename is None:
@@ -334,7 +334,7 @@ class DiskStore(BaseKVStore):
                 for _, db_key, mode, filename, value in rows:
                     found[by_db_key[db_key]] = (mode, filename, value)
                 if rows and self._touches:
-                    self._touch([row[0] for row in rows])
+                    self._record_reads([row[0] for row in rows])
         return found
 
     def _resolve(self, collection: str, rows: dict[str, _Row]) -> dict[str, Payload | None]:

@@ -141,3 +141,19 @@ async def test_a_crashed_server_keeps_acknowledged_writes_and_empties_unlogged_t
     assert await unlogged.keys("c") == []  # UNLOGGED: emptied by crash recovery
     for store in (logged, unlogged):
         await store.close()
+
+
+async def test_a_store_first_used_while_the_server_is_down(
+    postgres_process: PostgresProcess,
+) -> None:
+    postgres_process.stop()
+    store = PostgresStore(url=postgres_process.url, table=unique_table(), connect_timeout=2)
+    try:
+        for _ in range(2):
+            with pytest.raises(StoreConnectionError, match="collection 'c' key 'k'"):
+                await store.get("c", "k")
+    finally:
+        postgres_process.start()
+    await store.put("c", "k", {"v": 1})
+    assert await store.get("c", "k") == {"v": 1}
+    await store.close()

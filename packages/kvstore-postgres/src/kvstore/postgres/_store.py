@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -141,6 +141,8 @@ class PostgresStore(BaseKVStore):
         self._boundary = DriverBoundary("PostgresStore", classify=self._classify)
         self._checked = False
         """The table exists with the expected shape (checked once per store)."""
+        self._new_pool: Callable[[], asyncpg.Pool] | None = None
+        """Makes a pool like the loop's (None for a handed-in pool)."""
         if pool is not None:
             if not isinstance(pool, asyncpg.Pool):
                 raise ConfigurationError(f"pool must be an asyncpg.Pool, got {type(pool).__name__}")
@@ -170,14 +172,17 @@ class PostgresStore(BaseKVStore):
             self._boundary.add_secrets([password])
         self._where = f"url={redact(url)!r}" if url is not None else "url=None"
 
-        def new_pool() -> _Loop:
-            return _Loop(asyncpg.create_pool(url, **options))
+        def new_pool() -> asyncpg.Pool:
+            return asyncpg.create_pool(url, **options)
 
-        self._loops = PerLoop(new_pool, _close_pool)
+        self._new_pool = new_pool
+        self._loops = PerLoop(lambda: _Loop(new_pool()), _close_pool)
 
     # -- connections and the table ------------------------------------------------------
 
-    async def _start(self, loop: _Loop, operation: str) -> asyncpg.Pool:
+    async def _start(
+        self, loop: _Loop, operation: str, collection: str | None, keys: Any
+    ) -> asyncpg.Pool:
         """Make the loop's pool ready: started, its dead connections retired after a lost
         one, and the table checked (once per store, again after it went missing)."""
         async with loop.lock:
@@ -186,15 +191,26 @@ class PostgresStore(BaseKVStore):
                     if loop.stale:
                         loop.stale = False
                         await loop.pool.expire_connections()
-                    await loop.pool
-                    loop.started = True
+                    if not loop.started:
+                        await self._start_pool(loop)
                     if not self._checked:
                         await self._prepare_table(loop.pool)
                         self._checked = True
                 except Exception as exc:
-                    raise self._failed(exc, loop, operation, None, None) from exc
+                    raise self._failed(exc, loop, operation, collection, keys) from exc
                 loop.ready = True
         return loop.pool
+
+    async def _start_pool(self, loop: _Loop) -> None:
+        """Start the loop's pool. asyncpg closes a pool whose start failed (the server was
+        down): the store's own pool is then replaced, so that the next call tries again."""
+        try:
+            await loop.pool
+        except BaseException:
+            if self._new_pool is not None:
+                loop.pool = self._new_pool()
+            raise
+        loop.started = True
 
     async def _prepare_table(self, pool: asyncpg.Pool) -> None:
         """Create the table if it is missing, then check that it is a kvstore table.
@@ -253,7 +269,7 @@ class PostgresStore(BaseKVStore):
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, "get")
+        pool = loop.pool if loop.ready else await self._start(loop, "get", collection, key)
         try:
             text = await pool.fetchval(self._sql.get, stored(collection), stored(key))
         except Exception as exc:
@@ -264,7 +280,7 @@ class PostgresStore(BaseKVStore):
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, "exists")
+        pool = loop.pool if loop.ready else await self._start(loop, "exists", collection, key)
         try:
             found = await pool.fetchval(self._sql.exists, stored(collection), stored(key))
         except Exception as exc:
@@ -286,7 +302,7 @@ class PostgresStore(BaseKVStore):
             await self.delete(collection, key)
             return
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, "put")
+        pool = loop.pool if loop.ready else await self._start(loop, "put", collection, key)
         names = store_name(collection)
         name = store_name(key)
         try:
@@ -307,7 +323,7 @@ class PostgresStore(BaseKVStore):
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, "delete")
+        pool = loop.pool if loop.ready else await self._start(loop, "delete", collection, key)
         try:
             live = await pool.fetchval(self._sql.delete, stored(collection), stored(key))
         except Exception as exc:
@@ -318,7 +334,7 @@ class PostgresStore(BaseKVStore):
         if type(collection) is not str or type(key) is not str or not collection or not key:
             check_name(collection, key)
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, "ttl")
+        pool = loop.pool if loop.ready else await self._start(loop, "ttl", collection, key)
         try:
             row = await pool.fetchrow(self._sql.get_with_ttl, stored(collection), stored(key))
         except Exception as exc:
@@ -363,7 +379,7 @@ class PostgresStore(BaseKVStore):
         self, sql: str, operation: str, collection: str, keys: list[str], names: list[str]
     ) -> list[asyncpg.Record]:
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, operation)
+        pool = loop.pool if loop.ready else await self._start(loop, operation, collection, keys)
         try:
             rows: list[asyncpg.Record] = await pool.fetch(sql, stored(collection), names)
         except Exception as exc:
@@ -383,7 +399,7 @@ class PostgresStore(BaseKVStore):
             await self.delete_many(collection, keys)
             return
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, "put_many")
+        pool = loop.pool if loop.ready else await self._start(loop, "put_many", collection, keys)
         names = store_name(collection)
         key_names = [store_name(key) for key in keys]
         try:
@@ -405,7 +421,9 @@ class PostgresStore(BaseKVStore):
         if not key_list:
             return 0
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, "delete_many")
+        pool = loop.pool
+        if not loop.ready:
+            pool = await self._start(loop, "delete_many", collection, key_list)
         try:
             removed: int = await pool.fetchval(
                 self._sql.delete_many, stored(collection), [stored(key) for key in key_list]
@@ -531,7 +549,7 @@ class PostgresStore(BaseKVStore):
     ) -> Any:
         """Run one statement through the loop's pool (``fetchval`` or ``fetchrow``)."""
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, operation)
+        pool = loop.pool if loop.ready else await self._start(loop, operation, collection, key)
         try:
             return await getattr(pool, method)(sql, *arguments)
         except Exception as exc:
@@ -562,7 +580,9 @@ class PostgresStore(BaseKVStore):
 
     async def _clear(self, collection: str) -> int:
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, "clear_collection")
+        pool = loop.pool
+        if not loop.ready:
+            pool = await self._start(loop, "clear_collection", collection, None)
         try:
             removed: int = await pool.fetchval(self._sql.clear, stored(collection))
         except Exception as exc:
@@ -571,7 +591,7 @@ class PostgresStore(BaseKVStore):
 
     async def _cull(self) -> None:
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, "cull")
+        pool = loop.pool if loop.ready else await self._start(loop, "cull", None, None)
         while True:
             try:
                 status: str = await pool.execute(self._sql.cull, CULL_BATCH)
@@ -584,7 +604,7 @@ class PostgresStore(BaseKVStore):
         self, operation: str, collection: str | None, sql: str, *arguments: Any
     ) -> list[asyncpg.Record]:
         loop = self._loops.get()
-        pool = loop.pool if loop.ready else await self._start(loop, operation)
+        pool = loop.pool if loop.ready else await self._start(loop, operation, collection, None)
         try:
             rows: list[asyncpg.Record] = await pool.fetch(sql, *arguments)
         except Exception as exc:

@@ -157,3 +157,23 @@ async def test_a_store_first_used_while_the_server_is_down(
     await store.put("c", "k", {"v": 1})
     assert await store.get("c", "k") == {"v": 1}
     await store.close()
+
+
+async def test_a_statement_past_command_timeout(postgres_url: str, make_store: MakeStore) -> None:
+    store = make_store(command_timeout=0.3)
+    await store.put("c", "k", {"v": 1})
+    blocker = await asyncpg.connect(postgres_url)
+    try:
+        transaction = blocker.transaction()
+        await transaction.start()
+        await blocker.execute(f'SELECT 1 FROM "{store._table}" FOR UPDATE')  # locks the row
+        started = time.monotonic()
+        with pytest.raises(StoreConnectionError, match="collection 'c' key 'k'"):
+            await store.put("c", "k", {"v": 2})
+        assert time.monotonic() - started < 5
+        assert await store.get("c", "k") == {"v": 1}  # reads are not blocked by the lock
+        await transaction.rollback()
+    finally:
+        await blocker.close()
+    await store.put("c", "k", {"v": 3})
+    assert await store.get("c", "k") == {"v": 3}

@@ -11,11 +11,12 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from threading import get_ident
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import diskcache
 
-from kvstore.core import BaseKVStore, DriverBoundary, Payload
+from kvstore.core import ATOMIC_OPERATIONS, BaseKVStore, DriverBoundary, Payload
+from kvstore.core._envelope import version_of
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
@@ -24,6 +25,7 @@ from kvstore.core.errors import (
     StoreConnectionError,
 )
 
+from . import _atomic
 from . import _diskcache_internals as internals
 from ._disk import NoPickleDisk
 from ._diskcache_internals import MODE_BINARY, MODE_RAW, MODE_TEXT
@@ -98,6 +100,9 @@ class DiskStore(BaseKVStore):
         ConfigurationError: neither or both of ``path`` and ``cache``, or a bad option.
         SetupError: the directory or its database cannot be created or opened.
     """
+
+    atomic_operations = ATOMIC_OPERATIONS
+    """All six (SPEC §11), each one SQLite transaction: atomic across threads and processes."""
 
     def __init__(
         self,
@@ -503,6 +508,147 @@ class DiskStore(BaseKVStore):
         if len(keys) > INLINE_WRITES or not self._write_inline():
             return await self._offload(self._delete, "delete_many", collection, keys)
         return self._delete("delete_many", collection, keys)
+
+    # -- atomic operations: one SQLite transaction each (see _atomic) ----------------------
+
+    def _load(self, collection: str, key: str) -> Callable[[_atomic.Row], _atomic.Text]:
+        """Return the function reading a row's payload (a missing value file is an error)."""
+
+        def load(row: _atomic.Row) -> _atomic.Text:
+            payload = self._payload(row.mode, row.filename, row.value, collection, key)
+            if payload is None:
+                raise self._missing_file(collection, key)
+            return cast("_atomic.Text", payload)
+
+        return load
+
+    def _transact(
+        self,
+        operation: str,
+        collection: str,
+        key: str,
+        files: bool,
+        payload: str | None,
+        work: Callable[..., _T],
+        *args: Any,
+    ) -> _T:
+        """Run one atomic operation's transaction: ``work(cache, db_key, load, *args)``.
+
+        ``files`` False is the event loop's inline path, where ``work`` returns OFFLOAD
+        rather than read a value file. With a ``payload`` to write, its stored columns come
+        first in ``args`` (a value file is written before the transaction, as diskcache
+        does, and removed again unless ``work`` returns True).
+        """
+        self._check_open()
+        cache = self._cache
+        db_key = self._head(collection) + encode_key(key)
+        load = _atomic.loader(self._load(collection, key), files)
+        with self._boundary(operation, collection, key):
+            if payload is None:
+                return work(cache, db_key, load, *args)
+            stored = _atomic.columns(cache, db_key, payload)
+            result: Any = None
+            try:
+                result = work(cache, db_key, load, stored, *args)
+            finally:
+                if result is not True:
+                    _atomic.discard(cache, stored)
+            return result  # type: ignore[no-any-return]
+
+    async def _atomically(
+        self,
+        operation: str,
+        collection: str,
+        key: str,
+        payload: str | None,
+        work: Callable[..., _T],
+        *args: Any,
+    ) -> _T:
+        """Run a transaction inline when the loop may write (see _write), else, or when a
+        value file is involved, in the worker thread."""
+        if (
+            not self._closed
+            and self._write_inline()
+            and (payload is None or len(payload) < self._file_threshold)
+        ):
+            result = self._transact(operation, collection, key, False, payload, work, *args)
+            if result is not _atomic.OFFLOAD:
+                return result
+        return await self._offload(
+            self._transact, operation, collection, key, True, payload, work, *args
+        )
+
+    async def _add(self, collection: str, key: str, payload: str, ttl: float | None) -> bool:
+        return await self._atomically(
+            "add", collection, key, payload, _atomic.add, collection, key, ttl
+        )
+
+    async def _take(self, collection: str, key: str) -> Payload | None:
+        return await self._atomically("take", collection, key, None, _atomic.take, collection, key)
+
+    async def _touch(self, collection: str, key: str, ttl: float | None) -> bool:
+        return await self._atomically(
+            "touch", collection, key, None, _atomic.touch, collection, key, ttl
+        )
+
+    async def _put_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        return await self._atomically(
+            "put_versioned",
+            collection,
+            key,
+            payload,
+            _atomic.put_versioned,
+            collection,
+            key,
+            ttl,
+            version,
+        )
+
+    async def _increment(self, collection: str, key: str, amount: int, ttl: float | None) -> int:
+        return await self._atomically(
+            "increment", collection, key, None, _atomic.increment, collection, key, amount, ttl
+        )
+
+    def _select_versioned(
+        self, collection: str, key: str, files: bool
+    ) -> tuple[Payload, str] | None:
+        """Return the stored payload (expired or not) and its version; OFFLOAD for a value
+        file when ``files`` is False."""
+        self._check_open()
+        db_key = self._head(collection) + encode_key(key)
+        for _ in range(_READ_ATTEMPTS):
+            with self._boundary("get_versioned", collection, key):
+                row = _atomic.select(internals.query(self._cache), db_key)
+            if row is None:
+                return None
+            if row.filename is not None and not files:
+                return _atomic.OFFLOAD  # type: ignore[no-any-return]
+            payload = self._payload(row.mode, row.filename, row.value, collection, key)
+            if payload is not None:
+                return payload, version_of(cast("_atomic.Text", payload))
+        raise self._missing_file(collection, key)
+
+    async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
+        # A single SELECT: reads never wait for the write lock, so any thread may run it.
+        if not self._closed and get_ident() == self._home:
+            found = self._select_versioned(collection, key, False)
+            if found is not _atomic.OFFLOAD:
+                return found
+        return await self._offload(self._select_versioned, collection, key, True)
+
+    async def _write_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        return await self._atomically(
+            "put_versioned", collection, key, payload, _atomic.write_versioned, ttl, version
+        )
+
+    async def _remove_versioned(self, collection: str, key: str, version: str) -> bool:
+        return await self._atomically(
+            "put_versioned", collection, key, None, _atomic.remove_versioned, version
+        )
 
     # -- management -------------------------------------------------------------------
 

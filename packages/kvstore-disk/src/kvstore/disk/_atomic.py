@@ -1,0 +1,330 @@
+"""DiskStore's atomic operations: each one SQLite transaction on diskcache's Cache table.
+
+Every function here runs on the calling thread inside ``BEGIN IMMEDIATE`` (diskcache's own
+transaction, so it holds SQLite's write lock from the first read to the commit): the row is
+read, the decision made and the row written or deleted before any other thread or process
+can write it. That makes each call atomic across threads and across processes sharing the
+directory.
+
+An entry is live while both its row's ``expire_time`` and its envelope's ``expires_at``
+are in the future (the row's is set when the row is written, a little after the
+envelope's). A version token is :func:`kvstore.core._envelope.version_of` of the stored
+envelope text: the same token every process computes, and it changes on every write
+because every write stores a new ``created_at`` or value.
+
+A function that would have to read a value file while ``files`` is False (the event
+loop's inline path) returns :data:`OFFLOAD` before changing anything; the store runs it
+again in its worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import diskcache
+
+from kvstore.core import Payload, _envelope
+from kvstore.core._atomic import check_count, count_of
+
+from . import _diskcache_internals as internals
+from ._diskcache_internals import MODE_RAW
+
+OFFLOAD: Any = object()
+"""Returned (nothing changed) when a value file must be read off the event loop."""
+
+_SELECT = "SELECT rowid, expire_time, mode, filename, value FROM Cache WHERE key = ? AND raw = 1"
+_DELETE = "DELETE FROM Cache WHERE rowid = ?"
+
+
+class Row(NamedTuple):
+    """One row of diskcache's Cache table, as the atomic operations read it."""
+
+    rowid: int
+    expire_time: float | None
+    mode: int
+    filename: str | None
+    value: object
+
+
+Text = str | bytes
+"""A payload as DiskStore stores it (never a parsed dict)."""
+Load = Callable[[Row], "Text | None"]
+"""Returns the payload of a row (its inline value or its value file's text), or None for a
+row whose value is in a file when files are not read here (see :func:`loader`)."""
+Columns = tuple[int, int, "str | None", object]
+"""A value as a row stores it: size, mode, value file name (or None) and inline value."""
+
+
+def select(sql: internals.Sql, db_key: bytes) -> Row | None:
+    """Return the row of ``db_key`` (expired or not), or None."""
+    rows = sql(_SELECT, (db_key,)).fetchall()
+    return Row(*rows[0]) if rows else None
+
+
+def columns(cache: diskcache.Cache, db_key: bytes, payload: str) -> Columns:
+    """Return how a row stores ``payload``; a large one is written to a new value file."""
+    if len(payload) < cache.disk.min_file_size:
+        return 0, MODE_RAW, None, payload  # what Disk.store returns, without the call
+    stored: Columns = cache.disk.store(payload, False, key=db_key)
+    return stored
+
+
+def discard(cache: diskcache.Cache, stored: Columns) -> None:
+    """Remove the value file ``columns`` wrote, if any (the row was not written)."""
+    if stored[2] is not None:
+        cache.disk.remove(stored[2])
+
+
+def _put(
+    cache: diskcache.Cache,
+    sql: internals.Sql,
+    cleanup: internals.Cleanup,
+    db_key: bytes,
+    old: Row | None,
+    stored: Columns,
+    expire_time: float | None,
+    now: float,
+) -> None:
+    """Write the row of ``db_key`` as ``Cache.set`` does (old value file dropped, then cull)."""
+    size, mode, filename, value = stored
+    if old is not None:
+        cleanup(old.filename)
+    sql(internals.UPSERT, (db_key, now, expire_time, now, size, mode, filename, value))
+    internals.cull(cache, now, sql, cleanup, cache.cull_limit)
+
+
+class _Live(NamedTuple):
+    """What a transaction found: the row, and its payload and envelope if it is live."""
+
+    row: Row | None
+    payload: Text | None
+    document: dict[str, Any] | None
+
+
+def _live(
+    row: Row | None, now: float, load: Load, collection: str, key: str, *, need_payload: bool
+) -> _Live | None:
+    """Read the row's payload and envelope if it is live; None means OFFLOAD.
+
+    A row that never expires is live without reading its envelope unless ``need_payload``.
+    """
+    if row is None or (row.expire_time is not None and row.expire_time <= now):
+        return _Live(row, None, None)
+    if row.expire_time is None and not need_payload:
+        return _Live(row, None, {})
+    payload = load(row)
+    if payload is None:
+        return None
+    document = _envelope.decode(payload, collection, key)
+    if not _envelope.is_live(document, now):
+        return _Live(row, None, None)
+    return _Live(row, payload, document)
+
+
+def loader(load: Callable[[Row], Text], files: bool) -> Load:
+    """Return ``load``, or (``files`` False) a load that answers None for a value file."""
+    if files:
+        return load
+
+    def inline(row: Row) -> Text | None:
+        return None if row.filename is not None else load(row)
+
+    return inline
+
+
+def add(
+    cache: diskcache.Cache,
+    db_key: bytes,
+    load: Load,
+    stored: Columns,
+    collection: str,
+    key: str,
+    ttl: float | None,
+) -> bool:
+    """Write the row only if no live entry exists."""
+    with internals.transaction(cache) as (sql, cleanup):
+        now = time.time()
+        found = _live(select(sql, db_key), now, load, collection, key, need_payload=False)
+        if found is None:
+            return OFFLOAD  # type: ignore[no-any-return]
+        if found.document is not None:
+            return False
+        _put(
+            cache, sql, cleanup, db_key, found.row, stored, None if ttl is None else now + ttl, now
+        )
+        return True
+
+
+def take(
+    cache: diskcache.Cache, db_key: bytes, load: Load, collection: str, key: str
+) -> Payload | None:
+    """Delete the live row and return its payload."""
+    with internals.transaction(cache) as (sql, cleanup):
+        found = _live(select(sql, db_key), time.time(), load, collection, key, need_payload=True)
+        if found is None:
+            return OFFLOAD  # type: ignore[no-any-return]
+        if found.row is None or found.payload is None:
+            return None
+        sql(_DELETE, (found.row.rowid,))
+        cleanup(found.row.filename)
+        return found.payload
+
+
+def touch(
+    cache: diskcache.Cache, db_key: bytes, load: Load, collection: str, key: str, ttl: float | None
+) -> bool:
+    """Give the live entry a new TTL from now, its value and ``created_at`` unchanged."""
+    with internals.transaction(cache) as (sql, cleanup):
+        now = time.time()
+        found = _live(select(sql, db_key), now, load, collection, key, need_payload=True)
+        if found is None:
+            return OFFLOAD  # type: ignore[no-any-return]
+        if found.document is None:
+            return False
+        payload = _envelope.retime(found.document, collection, key, ttl, now)
+        expire_time = None if ttl is None else now + ttl
+        _write_new(cache, sql, cleanup, db_key, found.row, payload, expire_time, now)
+        return True
+
+
+def _write_new(
+    cache: diskcache.Cache,
+    sql: internals.Sql,
+    cleanup: internals.Cleanup,
+    db_key: bytes,
+    old: Row | None,
+    payload: str,
+    expire_time: float | None,
+    now: float,
+) -> None:
+    """Write a payload built inside the transaction (its value file removed on failure)."""
+    stored = columns(cache, db_key, payload)
+    try:
+        _put(cache, sql, cleanup, db_key, old, stored, expire_time, now)
+    except BaseException:
+        discard(cache, stored)
+        raise
+
+
+def put_versioned(
+    cache: diskcache.Cache,
+    db_key: bytes,
+    load: Load,
+    stored: Columns,
+    collection: str,
+    key: str,
+    ttl: float | None,
+    version: str | None,
+) -> bool:
+    """Write the row only if the live entry has ``version`` (None: no live entry)."""
+    with internals.transaction(cache) as (sql, cleanup):
+        now = time.time()
+        found = _live(select(sql, db_key), now, load, collection, key, need_payload=True)
+        if found is None:
+            return OFFLOAD  # type: ignore[no-any-return]
+        current = None if found.payload is None else _envelope.version_of(found.payload)
+        if current != version:
+            return False
+        _put(
+            cache, sql, cleanup, db_key, found.row, stored, None if ttl is None else now + ttl, now
+        )
+        return True
+
+
+def increment(
+    cache: diskcache.Cache,
+    db_key: bytes,
+    load: Load,
+    collection: str,
+    key: str,
+    amount: int,
+    ttl: float | None,
+) -> int:
+    """Add ``amount`` to the live counter, or start one at ``amount`` with ``ttl``."""
+    with internals.transaction(cache) as (sql, cleanup):
+        now = time.time()
+        found = _live(select(sql, db_key), now, load, collection, key, need_payload=True)
+        if found is None:
+            return OFFLOAD  # type: ignore[no-any-return]
+        document = found.document
+        if document is None:
+            count = check_count(collection, key, amount)
+            payload = _envelope.encode(collection, key, {"count": count}, ttl, now)
+            expire_time = None if ttl is None else now + ttl
+            _write_new(cache, sql, cleanup, db_key, found.row, payload, expire_time, now)
+            return count
+        count = check_count(collection, key, count_of(collection, key, document["value"]) + amount)
+        payload = _envelope.rewrite(
+            collection,
+            key,
+            {"count": count},
+            document.get("created_at"),
+            document.get("ttl"),
+            document["expires_at"],
+        )
+        assert found.row is not None
+        # The row keeps its expiry, as the envelope keeps its times.
+        _write_new(cache, sql, cleanup, db_key, found.row, payload, found.row.expire_time, now)
+        return count
+
+
+# -- compare-and-set on the stored payload, expired or not (core's optimistic paths) ----
+
+
+def write_versioned(
+    cache: diskcache.Cache,
+    db_key: bytes,
+    load: Load,
+    stored: Columns,
+    ttl: float | None,
+    version: str | None,
+) -> bool:
+    """Write the row only if the stored payload's version is ``version`` (None: no row)."""
+    with internals.transaction(cache) as (sql, cleanup):
+        now = time.time()
+        row = select(sql, db_key)
+        current = None
+        if row is not None:
+            payload = load(row)
+            if payload is None:
+                return OFFLOAD  # type: ignore[no-any-return]
+            current = _envelope.version_of(payload)
+        if current != version:
+            return False
+        _put(cache, sql, cleanup, db_key, row, stored, None if ttl is None else now + ttl, now)
+        return True
+
+
+def remove_versioned(cache: diskcache.Cache, db_key: bytes, load: Load, version: str) -> bool:
+    """Delete the row only if the stored payload's version is ``version``."""
+    with internals.transaction(cache) as (sql, cleanup):
+        row = select(sql, db_key)
+        if row is None:
+            return False
+        payload = load(row)
+        if payload is None:
+            return OFFLOAD  # type: ignore[no-any-return]
+        if _envelope.version_of(payload) != version:
+            return False
+        sql(_DELETE, (row.rowid,))
+        cleanup(row.filename)
+        return True
+
+
+__all__ = [
+    "OFFLOAD",
+    "Row",
+    "add",
+    "columns",
+    "discard",
+    "increment",
+    "loader",
+    "put_versioned",
+    "remove_versioned",
+    "select",
+    "take",
+    "touch",
+    "write_versioned",
+]

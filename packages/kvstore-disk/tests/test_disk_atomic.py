@@ -1,0 +1,223 @@
+"""DiskStore's atomic operations: expired rows, value files, threads, cancellation, and the
+rows they leave (the kit's atomic cases run in test_disk_conformance.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Coroutine
+from pathlib import Path
+from typing import Any
+
+import diskcache
+import pytest
+
+from kvstore.core import ATOMIC_OPERATIONS
+from kvstore.core.errors import InvalidValueError
+from kvstore.disk import DiskStore
+
+BIG = {"blob": "x" * 40_000}
+"""A value kept in its own file (DiskStore's threshold is 32 KiB)."""
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[DiskStore]:
+    store = DiskStore(tmp_path / "cache")
+    yield store
+    await store.close()
+
+
+def _value_files(store: DiskStore) -> list[str]:
+    found = []
+    for folder, _, names in os.walk(store.directory):
+        found += [os.path.join(folder, name) for name in names if name.endswith(".val")]
+    return found
+
+
+def _integrity(store: DiskStore) -> str:
+    connection = sqlite3.connect(os.path.join(store.directory, "cache.db"))
+    try:
+        ((verdict,),) = connection.execute("PRAGMA integrity_check").fetchall()
+        return str(verdict)
+    finally:
+        connection.close()
+
+
+def test_declares_every_atomic_operation() -> None:
+    assert DiskStore.atomic_operations == ATOMIC_OPERATIONS
+
+
+async def test_expired_rows_are_absent_to_every_operation(store: DiskStore) -> None:
+    for key in ("add", "take", "touch", "versioned", "counter"):
+        await store.put("c", key, {"count": 7}, ttl=0.05)
+    await asyncio.sleep(0.1)
+    # The expired rows are still in the table: nothing culled them.
+    assert len(store.cache) == 5
+    assert await store.add("c", "add", {"new": True}) is True
+    assert await store.get("c", "add") == {"new": True}
+    assert await store.take("c", "take") is None
+    assert await store.touch("c", "touch", 60) is False
+    assert await store.get("c", "touch") is None
+    assert await store.get_versioned("c", "versioned") is None
+    assert await store.put_versioned("c", "versioned", {"v": 1}, version=None) is True
+    assert await store.increment("c", "counter", 2) == 2
+
+
+async def test_an_expired_value_file_is_absent_and_removed_when_replaced(store: DiskStore) -> None:
+    await store.put("c", "k", BIG, ttl=0.05)
+    (old_file,) = _value_files(store)
+    await asyncio.sleep(0.1)
+    assert await store.take("c", "k") is None
+    assert await store.add("c", "k", {"small": True}) is True
+    assert old_file not in _value_files(store)
+    assert _value_files(store) == []
+
+
+async def test_value_files_through_every_operation(store: DiskStore) -> None:
+    assert await store.add("c", "k", BIG) is True
+    assert await store.add("c", "k", BIG) is False
+    assert len(_value_files(store)) == 1  # the refused add's file is gone again
+    versioned = await store.get_versioned("c", "k")
+    assert versioned is not None
+    assert versioned.value == BIG
+    assert await store.touch("c", "k", 60) is True
+    assert await store.put_versioned("c", "k", BIG, version=versioned.version) is False
+    touched = await store.get_versioned("c", "k")
+    assert touched is not None
+    assert touched.version != versioned.version
+    assert await store.put_versioned("c", "k", {"small": 1}, version=touched.version) is True
+    assert _value_files(store) == []
+    await store.put("c", "k", BIG)
+    assert await store.take("c", "k") == BIG
+    assert await store.take("c", "k") is None
+    assert _value_files(store) == []
+
+
+async def test_touch_keeps_the_value_and_created_at(store: DiskStore) -> None:
+    await store.put("c", "k", {"v": 1}, ttl=0.3)
+    before = await store.ttl("c", "k")
+    assert await store.touch("c", "k", None) is True
+    await asyncio.sleep(0.4)
+    assert await store.get("c", "k") == {"v": 1}
+    after = await store.ttl("c", "k")
+    assert before is not None
+    assert after is not None
+    assert after.created_at == before.created_at
+    assert after.ttl is None
+    assert after.expires_at is None
+
+
+async def test_increment_keeps_the_counters_expiry(store: DiskStore) -> None:
+    assert await store.increment("c", "n", ttl=0.3) == 1
+    first = await store.ttl("c", "n")
+    assert await store.increment("c", "n", 5, ttl=3600) == 6
+    second = await store.ttl("c", "n")
+    assert first is not None
+    assert second is not None
+    assert second.expires_at == first.expires_at
+    await asyncio.sleep(0.4)
+    assert await store.get("c", "n") is None
+    assert await store.increment("c", "n") == 1
+
+
+async def test_a_refused_increment_writes_nothing(store: DiskStore) -> None:
+    await store.put("c", "text", {"name": "Ada"})
+    with pytest.raises(InvalidValueError):
+        await store.increment("c", "text")
+    await store.put("c", "top", {"count": 2**63 - 1})
+    with pytest.raises(InvalidValueError):
+        await store.increment("c", "top")
+    assert await store.get("c", "text") == {"name": "Ada"}
+    assert await store.get("c", "top") == {"count": 2**63 - 1}
+    # And the transaction was rolled back: another connection can write at once.
+    with diskcache.Cache(store.directory, timeout=0.5) as other:
+        other.set("plain", 1)
+
+
+async def test_rows_written_by_atomic_operations_read_through_diskcache(store: DiskStore) -> None:
+    await store.add("c", "a", {"v": 1}, ttl=60)
+    await store.increment("c", "n", 3)
+    await store.put_versioned("c", "p", {"v": 2}, version=None)
+    rows = {key: store.cache.get(key, expire_time=True) for key in store.cache.iterkeys()}
+    assert len(rows) == 3
+    for text, expire_time in rows.values():
+        assert isinstance(text, str)
+        assert ('"expires_at":null' in text) == (expire_time is None)
+
+
+async def test_threads_each_with_a_loop_race_add_and_increment(tmp_path: Path) -> None:
+    store = DiskStore(tmp_path / "cache")
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        async def run() -> None:
+            results.append(await store.add("race", "lease", {"owner": threading.get_ident()}))
+            for _ in range(25):
+                await store.increment("race", "count")
+
+        try:
+            asyncio.run(run())
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(results) == [False, False, False, True]
+    assert await store.get("race", "count") == {"count": 100}
+    await store.close()
+
+
+async def _cancel_soon(coroutine: Coroutine[Any, Any, object], delay: float) -> object:
+    task = asyncio.ensure_future(coroutine)
+    await asyncio.sleep(delay)
+    task.cancel()
+    try:
+        return await task
+    except asyncio.CancelledError:
+        return None
+
+
+async def test_cancelled_calls_apply_whole_or_not_at_all(store: DiskStore) -> None:
+    # A large put_many keeps the worker busy, so the atomic calls queue behind it in the
+    # worker thread, where cancelling the caller cannot stop a started transaction.
+    async def busy() -> None:
+        await store.put_many("bulk", {f"k{n}": {"n": n} for n in range(5_000)})
+
+    done = cancelled = 0
+    for round_ in range(10):
+        background = asyncio.ensure_future(busy())
+        await asyncio.sleep(0)
+        calls = [store.increment("c", "n") for _ in range(20)]
+        tasks = [asyncio.ensure_future(call) for call in calls]
+        await asyncio.sleep(0.0005 * round_)
+        for task in tasks[::2]:
+            task.cancel()
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        done += sum(1 for outcome in outcomes if isinstance(outcome, int))
+        cancelled += sum(1 for outcome in outcomes if isinstance(outcome, asyncio.CancelledError))
+        await background
+    assert cancelled > 0
+    final = await store.get("c", "n")
+    assert final is not None
+    # Every call that returned counted; a cancelled one counted once or not at all.
+    assert done <= final["count"] <= 200
+    # take: the value is either taken (by the cancelled call, lost with it) or still there.
+    await store.put("c", "token", BIG)
+    background = asyncio.ensure_future(busy())
+    await asyncio.sleep(0)
+    await _cancel_soon(store.take("c", "token"), 0)
+    await background
+    remaining = await store.get("c", "token")
+    assert remaining in (None, BIG)
+    assert len(_value_files(store)) == (0 if remaining is None else 1)
+    # Nothing is left locked, and the database is whole.
+    await store.put("c", "after", {"ok": True})
+    assert await store.get("c", "after") == {"ok": True}
+    assert _integrity(store) == "ok"

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -20,12 +21,22 @@ from redis.exceptions import (
     ResponseError,
 )
 
-from kvstore.core import BaseKVStore, DriverBoundary, Payload, PerLoop, redact
+from kvstore.core import (
+    ATOMIC_OPERATIONS,
+    BaseKVStore,
+    DriverBoundary,
+    Payload,
+    PerLoop,
+    _envelope,
+    redact,
+)
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
+    InvalidValueError,
     KVStoreError,
     StoreConnectionError,
+    UnsupportedOperationError,
 )
 
 from ._autopipeline import AutoPipeline, Command
@@ -39,6 +50,20 @@ from ._config import (
 from ._connections import Lender
 from ._deadline import Watchdog
 from ._layout import as_text, collection_prefix, decode_name, encode_name, glob_pattern
+from ._scripts import (
+    INCREMENT,
+    NOT_A_COUNTER,
+    OUT_OF_RANGE,
+    PUT_IF,
+    REMOVE_IF_VERSION,
+    TAKE,
+    TOUCH,
+    UNDECIDED,
+    WRITE_IF_VERSION,
+    ScriptsRefused,
+    envelope_head,
+    evaluate,
+)
 
 DEFAULT_PREFIX = "kvstore:"
 
@@ -169,13 +194,21 @@ class RedisStore(BaseKVStore):
         scan_count: the ``COUNT`` hint of each ``SCAN`` page.
         client_options: further keyword arguments for the redis-py client the store
             creates (for example ``ssl_ca_certs``, ``ssl_certfile``, ``health_check_interval``).
-        auto_pipelining: send the single-key calls (``get``, ``put``, ``delete``) that
-            concurrent tasks make while others are in flight as one pipeline per event-loop
-            turn (per node on a cluster); a lone sequential caller is unaffected.
+        auto_pipelining: send the single-key calls (``get``, ``put``, ``delete`` and the
+            atomic operations) that concurrent tasks make while others are in flight as one
+            pipeline per event-loop turn (per node on a cluster); a lone sequential caller is
+            unaffected.
+
+    The atomic operations (``add``, ``take``, ``touch``, ``get_versioned``,
+    ``put_versioned``, ``increment``) are each one single-key Lua script call (``EVALSHA``),
+    so they work on a cluster too; a server that refuses scripts makes them raise
+    UnsupportedOperationError (docs/redis.md, "Atomic operations").
 
     Raises:
         ConfigurationError: conflicting or invalid options, or an unknown URL scheme.
     """
+
+    atomic_operations = ATOMIC_OPERATIONS
 
     def __init__(
         self,
@@ -392,6 +425,109 @@ class RedisStore(BaseKVStore):
     async def _close(self) -> None:
         await self._loops.close()
 
+    # -- atomic primitives: one single-key script call each (see _scripts.py) ------------
+
+    async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
+        connections = self._loops.get()
+        name = encode_name(self._prefix, collection, key)
+        with self._boundary("get_versioned", collection, key):
+            payload: bytes | str | None = await connections.send(("GET", name))
+        return None if payload is None else (payload, _envelope.version_of(payload))
+
+    async def _write_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        connections = self._loops.get()
+        name = encode_name(self._prefix, collection, key)
+        px = "" if ttl is None else _millis(ttl)
+        with self._boundary("compare-and-set", collection, key):
+            if version is None:  # nothing may be stored: SET NX
+                command = ("SET", name, payload, "NX") + (() if ttl is None else ("PX", px))
+                return await connections.send(command) is not None
+            written = await evaluate(connections.send, WRITE_IF_VERSION, name, payload, px, version)
+        return bool(written)
+
+    async def _remove_versioned(self, collection: str, key: str, version: str) -> bool:
+        connections = self._loops.get()
+        name = encode_name(self._prefix, collection, key)
+        with self._boundary("compare-and-delete", collection, key):
+            removed = await evaluate(connections.send, REMOVE_IF_VERSION, name, version)
+        return bool(removed)
+
+    async def _add(self, collection: str, key: str, payload: str, ttl: float | None) -> bool:
+        written = await self._put_if("add", collection, key, payload, ttl, "")
+        if written == UNDECIDED:
+            return await super()._add(collection, key, payload, ttl)
+        return bool(written)
+
+    async def _put_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        expected = "" if version is None else "=" + version
+        written = await self._put_if("put_versioned", collection, key, payload, ttl, expected)
+        if written == UNDECIDED:
+            return await super()._put_versioned(collection, key, payload, ttl, version)
+        return bool(written)
+
+    async def _put_if(
+        self,
+        operation: str,
+        collection: str,
+        key: str,
+        payload: str,
+        ttl: float | None,
+        expected: str,
+    ) -> Any:
+        connections = self._loops.get()
+        name = encode_name(self._prefix, collection, key)
+        px = "" if ttl is None else _millis(ttl)
+        head = envelope_head(collection, key)
+        with self._boundary(operation, collection, key):
+            return await evaluate(
+                connections.send, PUT_IF, name, payload, px, repr(time.time()), head, expected
+            )
+
+    async def _take(self, collection: str, key: str) -> Payload | None:
+        connections = self._loops.get()
+        name = encode_name(self._prefix, collection, key)
+        head = envelope_head(collection, key)
+        with self._boundary("take", collection, key):
+            taken = await evaluate(connections.send, TAKE, name, repr(time.time()), head)
+        if taken == UNDECIDED:
+            return await super()._take(collection, key)
+        payload: Payload | None = taken
+        return payload
+
+    async def _touch(self, collection: str, key: str, ttl: float | None) -> bool:
+        connections = self._loops.get()
+        name = encode_name(self._prefix, collection, key)
+        now = time.time()
+        if ttl is None:
+            arguments: tuple[Any, ...] = ("null", "null", "")
+        else:
+            arguments = (repr(ttl), repr(now + ttl), _millis(ttl))
+        head = envelope_head(collection, key)
+        with self._boundary("touch", collection, key):
+            touched = await evaluate(connections.send, TOUCH, name, repr(now), head, *arguments)
+        if touched == UNDECIDED:
+            return await super()._touch(collection, key, ttl)
+        return bool(touched)
+
+    async def _increment(self, collection: str, key: str, amount: int, ttl: float | None) -> int:
+        connections = self._loops.get()
+        name = encode_name(self._prefix, collection, key)
+        now = time.time()
+        fresh = _envelope.encode(collection, key, {"count": amount}, ttl, now)
+        px = "" if ttl is None else _millis(ttl)
+        head = envelope_head(collection, key)
+        with self._boundary("increment", collection, key):
+            count = await evaluate(
+                connections.send, INCREMENT, name, repr(now), head, amount, fresh, px
+            )
+        if count == UNDECIDED:
+            return await super()._increment(collection, key, amount, ttl)
+        return int(count)
+
     # -- helpers ------------------------------------------------------------------------
 
     async def _set_names(
@@ -558,9 +694,17 @@ async def _primaries(cluster: RedisCluster) -> list[Any]:
 
 
 def _classify(exc: Exception, detail: str) -> tuple[type[KVStoreError], str]:
-    """The kvstore error for a redis-py failure: a key of another Redis type is unreadable data."""
-    if isinstance(exc, ResponseError) and str(exc).startswith("WRONGTYPE"):
-        return DeserializationError, f"the stored data is not a Redis string ({detail})"
+    """The kvstore error for a redis-py failure: a key of another Redis type is unreadable data,
+    a server refusing scripts cannot run the atomic operations, and the increment script's
+    error replies are bad values."""
+    if isinstance(exc, ResponseError):
+        message = str(exc)
+        if message.startswith("WRONGTYPE"):  # a script's reply ends with where it failed
+            return DeserializationError, f"the stored data is not a Redis string ({detail})"
+        if message.startswith((NOT_A_COUNTER, OUT_OF_RANGE)):
+            return InvalidValueError, message.split(" ", 1)[1]
+    if isinstance(exc, ScriptsRefused):
+        return UnsupportedOperationError, str(exc)
     return StoreConnectionError, detail
 
 

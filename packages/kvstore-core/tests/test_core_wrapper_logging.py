@@ -137,3 +137,51 @@ async def test_logging_is_silent_when_the_level_is_off(debug_logger: logging.Log
 
 def test_logging_uses_the_kvstore_logger_by_default() -> None:
     assert LoggingWrapper(SimpleStore()).logger is logging.getLogger("kvstore")
+
+
+async def test_logging_records_the_atomic_operations(debug_logger: logging.Logger) -> None:
+    store = LoggingWrapper(SimpleStore(), logger=debug_logger)
+    records: list[logging.LogRecord] = debug_logger.records  # type: ignore[attr-defined]
+    await store.add("tokens", "t", {"secret": "hunter2"}, ttl=60)
+    await store.add("tokens", "t", {"secret": "hunter2"})
+    found = await store.get_versioned("tokens", "t")
+    assert found is not None
+    await store.put_versioned("tokens", "t", {"secret": "hunter2"}, version=found.version, ttl=5)
+    await store.put_versioned("tokens", "t", {"secret": "hunter2"}, version=found.version)
+    await store.touch("tokens", "t", 30)
+    await store.take("tokens", "t")
+    await store.take("tokens", "t")
+    await store.increment("hits", "k", 3, ttl=10)
+    fields = [kvstore_fields(record) for record in records]
+    assert [(f["kvstore_operation"], f["kvstore_outcome"]) for f in fields] == [
+        ("add", "written"),
+        ("add", "present"),
+        ("get_versioned", "hit"),
+        ("put_versioned", "written"),
+        ("put_versioned", "conflict"),
+        ("touch", "hit"),
+        ("take", "hit"),
+        ("take", "miss"),
+        ("increment", "ok"),
+    ]
+    assert [f.get("kvstore_ttl") for f in fields] == [60, None, None, 5, None, 30, None, None, 10]
+    assert fields[-1]["kvstore_count"] == 3
+    assert fields[-1]["kvstore_key"] == "k"
+    for record in records:
+        assert "hunter2" not in repr(vars(record))
+        assert found.version not in kvstore_fields(record).values()
+
+
+async def test_logging_atomic_values_when_asked(debug_logger: logging.Logger) -> None:
+    store = LoggingWrapper(SimpleStore(), logger=debug_logger, log_values=True)
+    records: list[logging.LogRecord] = debug_logger.records  # type: ignore[attr-defined]
+    await store.add("c", "k", {"v": 1})
+    await store.get_versioned("c", "k")
+    await store.take("c", "k")
+    await store.get_versioned("c", "k")
+    assert [record.kvstore_value for record in records] == [  # type: ignore[attr-defined]
+        {"v": 1},
+        {"v": 1},
+        {"v": 1},
+        None,
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -47,3 +48,48 @@ class TestStatisticsWrapper(StoreConformance):
     async def store(self) -> AsyncIterator[BaseKVStore]:
         async with StatisticsWrapper(SimpleStore(max_entries=None)) as store:
             yield store
+
+
+async def test_statistics_count_the_atomic_operations() -> None:
+    store = StatisticsWrapper(SimpleStore())
+    assert await store.add("tokens", "t", {"v": 1}) is True
+    assert await store.add("tokens", "t", {"v": 2}) is False
+    found = await store.get_versioned("tokens", "t")
+    assert found is not None
+    await store.get_versioned("tokens", "missing")
+    assert await store.put_versioned("tokens", "t", {"v": 3}, version=found.version) is True
+    assert await store.put_versioned("tokens", "t", {"v": 4}, version=found.version) is False
+    assert await store.touch("tokens", "t", 60) is True
+    assert await store.touch("tokens", "missing", 60) is False
+    assert await store.take("tokens", "t") == {"v": 3}
+    assert await store.take("tokens", "t") is None
+    await store.increment("hits", "k")
+    await store.increment("hits", "k", 5)
+
+    tokens = store.statistics.get_collection("tokens")
+    counted = {
+        name: (getattr(tokens, name).count, getattr(tokens, name).hit, getattr(tokens, name).miss)
+        for name in ("add", "get_versioned", "put_versioned", "touch", "take")
+    }
+    assert counted == {
+        "add": (2, 1, 1),
+        "get_versioned": (2, 1, 1),
+        "put_versioned": (2, 1, 1),
+        "touch": (2, 1, 1),
+        "take": (2, 1, 1),
+    }
+    hits = store.statistics.get_collection("hits").increment
+    assert (hits.count, hits.hit, hits.miss) == (2, 0, 0)
+    assert tokens.put.count == tokens.get.count == 0
+
+
+async def test_statistics_over_racing_atomic_operations_count_each_call(
+    interleaving_store: SimpleStore,
+) -> None:
+    store = StatisticsWrapper(interleaving_store)
+    added = await asyncio.gather(*(store.add("c", "k", {"v": n}) for n in range(64)))
+    taken = await asyncio.gather(*(store.take("c", "k") for _ in range(64)))
+    stats = store.statistics.get_collection("c")
+    assert (stats.add.count, stats.add.hit, stats.add.miss) == (64, 1, 63)
+    assert (stats.take.hit, stats.take.miss) == (1, 63)
+    assert added.count(True) == 1 and sum(value is not None for value in taken) == 1

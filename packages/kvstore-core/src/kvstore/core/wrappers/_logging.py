@@ -50,7 +50,14 @@ def _names(keys: object) -> list[Any] | None:
 
 
 _BATCHES = frozenset({"get_many", "put_many", "delete_many", "get_many_with_ttl"})
-_TTL_ARGUMENT = {"put": 1, "put_many": 0}
+_TTL_ARGUMENT = {
+    "put": 1,
+    "put_many": 0,
+    "add": 1,
+    "touch": 0,
+    "put_versioned": 2,
+    "increment": 1,
+}
 """Where the TTL is among the extra arguments of the writes."""
 _OUTCOMES: dict[str, Callable[[Any], Fields]] = {
     "get": _found,
@@ -66,6 +73,12 @@ _OUTCOMES: dict[str, Callable[[Any], Fields]] = {
     "iter_keys": _listed,
     ITER_KEYS_CONTINUED: _listed,
     "list_collections": _listed,
+    "add": lambda written: {"kvstore_outcome": "written" if written else "present"},
+    "take": _found,
+    "touch": lambda found: {"kvstore_outcome": "hit" if found else "miss"},
+    "get_versioned": _found,
+    "put_versioned": lambda written: {"kvstore_outcome": "written" if written else "conflict"},
+    "increment": _count,
 }
 """The outcome fields of each operation's result (``_ok`` for the others)."""
 _VALUES: dict[str, Callable[[Any, tuple[Any, ...], Any], object]] = {
@@ -75,6 +88,10 @@ _VALUES: dict[str, Callable[[Any, tuple[Any, ...], Any], object]] = {
     "get_many_with_ttl": lambda _, __, results: [value for value, _ in results],
     "put": lambda _, args, __: args[0],
     "put_many": lambda items, _, __: dict(items),
+    "add": lambda _, args, __: args[0],
+    "take": lambda _, __, value: value,
+    "get_versioned": lambda _, __, found: None if found is None else found.value,
+    "put_versioned": lambda _, args, __: args[0],
 }
 """The values an operation wrote or read, for ``log_values``."""
 
@@ -89,11 +106,14 @@ class LoggingWrapper(AroundWrapper):
     - ``kvstore_operation``: ``"get"``, ``"put_many"``, ``"keys"``, ...
     - ``kvstore_collection``, and ``kvstore_key`` (single-key operations) or
       ``kvstore_keys`` (batches: the list of keys) when the operation has them
-    - ``kvstore_outcome``: ``"hit"``/``"miss"`` (get, exists, ttl), ``"removed"``/
-      ``"absent"`` (delete), ``"ok"``, or ``"error"``/``"cancelled"``
+    - ``kvstore_outcome``: ``"hit"``/``"miss"`` (get, exists, ttl, take, touch,
+      get_versioned), ``"removed"``/``"absent"`` (delete), ``"written"``/``"present"``
+      (add), ``"written"``/``"conflict"`` (put_versioned), ``"ok"``, or
+      ``"error"``/``"cancelled"``
     - ``kvstore_duration_ms``: wall-clock time of the call, in milliseconds
-    - ``kvstore_ttl`` (writes), ``kvstore_hits`` (get_many), ``kvstore_count`` (how many
-      entries delete_many, clear_collection, keys and iter_keys touched)
+    - ``kvstore_ttl`` (writes, atomic ones included), ``kvstore_hits`` (get_many),
+      ``kvstore_count`` (how many entries delete_many, clear_collection, keys and
+      iter_keys touched; the new count for increment)
     - ``kvstore_error``: on failure, the exception's type and message, and the record's
       level is at least WARNING
 
@@ -102,9 +122,11 @@ class LoggingWrapper(AroundWrapper):
 
     Values are redacted by default: no record holds a value or part of one (the
     message of a SerializationError, which can quote the value, is left out too).
-    With ``log_values=True`` records also carry ``kvstore_value`` (single operations)
-    or ``kvstore_values`` (batches). The wrapper logs no store repr or option, so
-    credentials a wrapped store holds never reach a record. When the logger is not
+    With ``log_values=True`` records also carry ``kvstore_value`` (single operations:
+    the value written by put, add and put_versioned, read by get, take and
+    get_versioned) or ``kvstore_values`` (batches). Version tokens are never logged.
+    The wrapper logs no store repr or option, so credentials a wrapped store holds
+    never reach a record. When the logger is not
     enabled for ``level`` the wrapper costs one check per call.
 
     Args:

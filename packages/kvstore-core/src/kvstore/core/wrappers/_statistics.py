@@ -34,6 +34,10 @@ class CollectionStatistics:
     ``delete``/``delete_many`` count removed entries as hits and absent ones as misses;
     ``exists`` and ``ttl`` count found/not found; ``put``/``put_many`` count calls and,
     as hits, the entries written.
+
+    The atomic operations: ``add`` and ``put_versioned`` count a write as a hit and a
+    refusal (a live entry, a conflict) as a miss; ``take``, ``get_versioned`` and
+    ``touch`` count found/not found; ``increment`` counts calls only (it always counts).
     """
 
     get: OperationStatistics = field(default_factory=OperationStatistics)
@@ -44,6 +48,12 @@ class CollectionStatistics:
     get_many: OperationStatistics = field(default_factory=OperationStatistics)
     put_many: OperationStatistics = field(default_factory=OperationStatistics)
     delete_many: OperationStatistics = field(default_factory=OperationStatistics)
+    add: OperationStatistics = field(default_factory=OperationStatistics)
+    take: OperationStatistics = field(default_factory=OperationStatistics)
+    touch: OperationStatistics = field(default_factory=OperationStatistics)
+    get_versioned: OperationStatistics = field(default_factory=OperationStatistics)
+    put_versioned: OperationStatistics = field(default_factory=OperationStatistics)
+    increment: OperationStatistics = field(default_factory=OperationStatistics)
 
 
 class StoreStatistics:
@@ -65,7 +75,7 @@ class StoreStatistics:
 
 
 # How an operation's result counts: what is a hit, and how many keys it touched.
-_FOUND, _FOUND_PAIR, _TRUE, _WRITTEN, _VALUES, _PAIRS, _ITEMS, _REMOVED = range(8)
+_FOUND, _FOUND_PAIR, _TRUE, _WRITTEN, _VALUES, _PAIRS, _ITEMS, _REMOVED, _CALLED = range(9)
 _COUNTED: dict[str, tuple[str, int]] = {
     "get": ("get", _FOUND),
     "put": ("put", _WRITTEN),
@@ -77,6 +87,12 @@ _COUNTED: dict[str, tuple[str, int]] = {
     "get_many_with_ttl": ("get_many", _PAIRS),
     "put_many": ("put_many", _ITEMS),
     "delete_many": ("delete_many", _REMOVED),
+    "add": ("add", _TRUE),
+    "take": ("take", _FOUND),
+    "touch": ("touch", _TRUE),
+    "get_versioned": ("get_versioned", _FOUND),
+    "put_versioned": ("put_versioned", _TRUE),
+    "increment": ("increment", _CALLED),
 }
 """The counted operations: the counters each updates, and how its result counts."""
 
@@ -142,7 +158,7 @@ class StatisticsWrapper(AroundWrapper):
                 counters.hit += 1
         elif kind == _WRITTEN:
             counters.hit += 1
-        else:
+        elif kind != _CALLED:
             hits, misses = _hits_and_misses(kind, keys, result)
             counters.hit += hits
             counters.miss += misses

@@ -144,6 +144,15 @@ def test_the_single_collection_adapter_has_a_blocking_counterpart(facade: SyncSt
     assert users.delete("ada") is True
     assert users.delete_many(["bob", "eve"]) == 1
     assert facade.keys("users") == []
+    assert users.add("t", {"v": 1}, ttl=60) is True
+    assert users.add("t", {"v": 2}) is False
+    found = users.get_versioned("t")
+    assert found is not None and found.value == {"v": 1}
+    assert users.put_versioned("t", {"v": 3}, version=found.version) is True
+    assert users.touch("t", 30) is True
+    assert users.take("t") == {"v": 3}
+    assert users.increment("hits", 4) == 4
+    assert facade.get("users", "hits") == {"count": 4}
     with pytest.raises(InvalidKeyError):
         SyncSingleCollectionAdapter(facade, "")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Generic
 
+from .._atomic import Versioned
 from .._ttl_info import TTLInfo
 from .._validation import TTL, check_collection
 from ._store import SyncStore, V
@@ -55,6 +56,32 @@ class SyncSingleCollectionAdapter(Generic[V]):
     def delete_many(self, keys: Sequence[str]) -> int:
         """Remove ``keys``; return how many live entries were removed."""
         return self.store.delete_many(self.collection, keys)
+
+    # -- atomic operations --------------------------------------------------------------
+
+    def add(self, key: str, value: V, *, ttl: TTL = None) -> bool:
+        """Write ``key`` only if it holds no live entry; True if written."""
+        return self.store.add(self.collection, key, value, ttl=ttl)
+
+    def take(self, key: str) -> V | None:
+        """Return the live value of ``key`` and remove it, in one step; None if missing."""
+        return self.store.take(self.collection, key)
+
+    def touch(self, key: str, ttl: TTL) -> bool:
+        """Give ``key``'s live entry a new TTL (None: never expires); False if missing."""
+        return self.store.touch(self.collection, key, ttl)
+
+    def get_versioned(self, key: str) -> Versioned[V] | None:
+        """Return the live value of ``key`` with its version token, or None."""
+        return self.store.get_versioned(self.collection, key)
+
+    def put_versioned(self, key: str, value: V, *, version: str | None, ttl: TTL = None) -> bool:
+        """Write ``key`` only if its live entry still has ``version`` (None: only if absent)."""
+        return self.store.put_versioned(self.collection, key, value, version=version, ttl=ttl)
+
+    def increment(self, key: str, amount: int = 1, *, ttl: TTL = None) -> int:
+        """Add ``amount`` to the counter ``{"count": n}`` of ``key``; return the new count."""
+        return self.store.increment(self.collection, key, amount, ttl=ttl)
 
     def __repr__(self) -> str:
         return f"SyncSingleCollectionAdapter({self.store!r}, collection={self.collection!r})"

@@ -21,7 +21,10 @@ from kvstore.core import (
     DeserializationError,
     InvalidKeyError,
     InvalidTTLError,
+    KVStoreProtocol,
+    Payload,
     SerializationError,
+    UnsupportedOperationError,
 )
 from kvstore.core.stores import SimpleStore
 from kvstore.core.wrappers import (
@@ -460,3 +463,135 @@ async def test_over_a_chain_of_wrappers(store: SimpleStore) -> None:
 def test_repr_names_store_and_model(users: PydanticAdapter[User]) -> None:
     assert repr(users).startswith("PydanticAdapter(")
     assert repr(users).endswith(", User)")
+
+
+# -- atomic operations ----------------------------------------------------------------------
+
+
+class Token(BaseModel):
+    user: str
+    issued: datetime
+
+
+ISSUED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+
+
+class InterleavingStore(SimpleStore):
+    """A SimpleStore whose compare-and-set steps let other tasks run first, so that tasks
+    racing through it interleave between the steps of an operation."""
+
+    async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
+        await asyncio.sleep(0)
+        return await super()._read_versioned(collection, key)
+
+    async def _write_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        await asyncio.sleep(0)
+        return await super()._write_versioned(collection, key, payload, ttl, version)
+
+    async def _remove_versioned(self, collection: str, key: str, version: str) -> bool:
+        await asyncio.sleep(0)
+        return await super()._remove_versioned(collection, key, version)
+
+
+@pytest.fixture
+def interleaving() -> SimpleStore:
+    return InterleavingStore(max_entries=None)
+
+
+async def test_atomic_operations_take_and_return_models() -> None:
+    inner = SimpleStore()
+    tokens = PydanticAdapter(inner, Token)
+    assert tokens.atomic_operations == inner.atomic_operations
+    assert await tokens.add("tokens", "t", Token(user="ada", issued=ISSUED), ttl=60) is True
+    assert await tokens.add("tokens", "t", Token(user="eve", issued=ISSUED)) is False
+    assert await inner.get("tokens", "t") == {"user": "ada", "issued": "2026-01-02T03:04:05Z"}
+    found = await tokens.get_versioned("tokens", "t")
+    assert found is not None
+    assert found.value == Token(user="ada", issued=ISSUED)
+    assert found.version == (await inner.get_versioned("tokens", "t")).version  # type: ignore[union-attr]
+    bob = Token(user="bob", issued=ISSUED)
+    assert await tokens.put_versioned("tokens", "t", bob, version=found.version) is True
+    assert await tokens.put_versioned("tokens", "t", bob, version=found.version) is False
+    assert await tokens.put_versioned("tokens", "new", bob, version=None, ttl=5) is True
+    assert await tokens.touch("tokens", "t", 30) is True
+    assert await tokens.touch("tokens", "missing", 30) is False
+    assert await tokens.take("tokens", "t") == bob
+    assert await tokens.take("tokens", "t") is None
+    assert await tokens.get_versioned("tokens", "t") is None
+    assert await tokens.increment("hits", "k", 3, ttl=60) == 3
+    assert await tokens.increment("hits", "k") == 4
+    assert await inner.get("hits", "k") == {"count": 4}
+
+
+async def test_atomic_writes_refuse_what_is_not_the_model() -> None:
+    inner = SimpleStore()
+    tokens = PydanticAdapter(inner, Token)
+    with pytest.raises(SerializationError, match="expected an instance of Token"):
+        await tokens.add("tokens", "t", {"user": "ada"})  # type: ignore[arg-type]
+    with pytest.raises(SerializationError, match="expected an instance of Token"):
+        await tokens.put_versioned("tokens", "t", User(name="a", age=1), version=None)  # type: ignore[arg-type]
+    assert await inner.keys("tokens") == []
+
+
+async def test_take_validates_before_it_removes() -> None:
+    inner = SimpleStore()
+    await inner.put("tokens", "bad", {"user": "ada"})
+    with pytest.raises(DeserializationError, match="issued: Field required"):
+        await PydanticAdapter(inner, Token).take("tokens", "bad")
+    assert await PydanticAdapter(inner, Token, invalid_as_miss=True).take("tokens", "bad") is None
+    lenient = PydanticAdapter(inner, Token, invalid_as_miss=True)
+    assert await lenient.get_versioned("tokens", "bad") is None
+    assert await inner.get("tokens", "bad") == {"user": "ada"}, "nothing was removed"
+    with pytest.raises(DeserializationError):
+        await PydanticAdapter(inner, Token).get_versioned("tokens", "bad")
+
+
+async def test_racing_takes_give_the_model_to_exactly_one(interleaving: SimpleStore) -> None:
+    tokens = PydanticAdapter(interleaving, Token)
+    await tokens.put("tokens", "t", Token(user="ada", issued=ISSUED))
+    taken = await asyncio.gather(*(tokens.take("tokens", "t") for _ in range(64)))
+    assert [model for model in taken if model is not None] == [Token(user="ada", issued=ISSUED)]
+    added = await asyncio.gather(
+        *(tokens.add("tokens", "once", Token(user=str(n), issued=ISSUED)) for n in range(64))
+    )
+    assert added.count(True) == 1
+    counts = await asyncio.gather(*(tokens.increment("hits", "k") for _ in range(64)))
+    assert sorted(counts) == list(range(1, 65))
+
+
+async def test_atomic_operations_need_a_store_that_has_them() -> None:
+    class Counting(SimpleStore):
+        atomic_operations = frozenset({"increment", "add"})
+
+    counting = PydanticAdapter(Counting(), Token)
+    assert counting.atomic_operations == {"increment", "add"}
+    assert await counting.increment("hits", "k") == 1
+    with pytest.raises(UnsupportedOperationError, match=r"over Counting does not .*take\(\)"):
+        await counting.take("tokens", "t")
+
+    class ProtocolOnly:
+        def __init__(self) -> None:
+            self._store = SimpleStore()
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("_") or not hasattr(KVStoreProtocol, name):
+                raise AttributeError(name)
+            return getattr(self._store, name)
+
+    plain = PydanticAdapter(ProtocolOnly(), Token)
+    assert plain.atomic_operations == frozenset()
+    with pytest.raises(UnsupportedOperationError, match="increment"):
+        await plain.increment("hits", "k")
+
+
+async def test_atomic_operations_through_a_wrapper_chain() -> None:
+    inner = SimpleStore()
+    store = StatisticsWrapper(TTLClampWrapper(SingleCollectionWrapper(inner, "all"), 1, 100))
+    tokens = PydanticAdapter(store, Token)
+    assert await tokens.add("tokens", "t", Token(user="ada", issued=ISSUED), ttl=10_000) is True
+    info = await tokens.ttl("tokens", "t")
+    assert info is not None and info.ttl == 100
+    assert await tokens.take("tokens", "t") == Token(user="ada", issued=ISSUED)
+    assert await inner.keys("all") == []

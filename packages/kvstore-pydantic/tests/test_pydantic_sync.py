@@ -63,3 +63,22 @@ def test_closing_the_facade_closes_the_store_the_adapter_adapts() -> None:
     with SyncStore(PydanticAdapter(Recording(), Event)) as events:
         assert events.get("events", "1") is None
     assert closed == [True]
+
+
+def test_atomic_operations_take_and_return_models() -> None:
+    store = SimpleStore()
+    with SyncStore(PydanticAdapter(store, Event)) as events:
+        launch = Event(name="launch", at=AT)
+        assert events.add("events", "1", launch, ttl=60) is True
+        assert events.add("events", "1", launch) is False
+        found = events.get_versioned("events", "1")
+        assert found is not None and found.value == launch
+        landing = Event(name="landing", at=AT)
+        assert events.put_versioned("events", "1", landing, version=found.version) is True
+        assert events.put_versioned("events", "1", launch, version=found.version) is False
+        assert events.touch("events", "1", 30) is True
+        assert events.take("events", "1") == landing
+        assert events.take("events", "1") is None
+        assert events.increment("counts", "launches", 2) == 2
+        with SyncStore(store) as raw:
+            assert raw.get("counts", "launches") == {"count": 2}

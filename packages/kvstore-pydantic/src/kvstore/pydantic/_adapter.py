@@ -11,16 +11,24 @@ from pydantic_core import PydanticSerializationError, to_json
 
 from kvstore.core import (
     TTL,
+    BaseKVStore,
     DeserializationError,
     InvalidKeyError,
+    KVStoreError,
     KVStoreProtocol,
     SerializationError,
     TTLInfo,
+    UnsupportedOperationError,
+    Versioned,
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 _MAX_REPORTED_ERRORS = 10
+_COMPARE_AND_SET = frozenset({"get_versioned", "put_versioned"})
+"""The store's operations ``take`` is built from here, so that it validates before removing."""
+_MAX_TAKE_CONFLICTS = 10_000
+"""Conflicts after which ``take`` gives up (under contention every round has a winner)."""
 """Failing fields named in a DeserializationError; more are summarised as a count."""
 
 
@@ -31,6 +39,17 @@ class PydanticAdapter(Generic[ModelT]):
     Decimals and nested models are written as their JSON forms; ``get`` validates the
     stored object in Pydantic's JSON mode, the exact counterpart of that dump, so
     every field round-trips (strict models included).
+
+    The atomic operations take and return models the same way: ``add`` and
+    ``put_versioned`` take one, ``get_versioned`` returns a ``Versioned`` of one (the
+    version is the store's), ``touch`` forwards, and ``increment`` stays a plain int on
+    the counter ``{"count": n}`` (it never passes through the model). ``take``
+    validates before it removes: it reads the entry with its version, validates it,
+    and removes it only if its version is unchanged (``put_versioned`` with a TTL of
+    zero, reading again after a conflict), so stored data that is not a valid model
+    raises DeserializationError (or, with ``invalid_as_miss``, reads as a miss) and
+    stays stored. They need a ``BaseKVStore`` (any store or wrapper); see
+    :attr:`atomic_operations`.
 
     Args:
         store: any store, wrapper or wrapper chain implementing ``KVStoreProtocol``.
@@ -217,6 +236,127 @@ class PydanticAdapter(Generic[ModelT]):
             How many live entries were removed.
         """
         return await self.store.delete_many(collection, keys)
+
+    # -- atomic operations --------------------------------------------------------------
+
+    @property
+    def atomic_operations(self) -> frozenset[str]:
+        """The atomic operations this adapter offers: its store's (``take`` needs the
+        store's ``get_versioned`` and ``put_versioned``); none over a protocol-only store."""
+        store = self.store
+        if not isinstance(store, BaseKVStore):
+            return frozenset()
+        found = store.atomic_operations
+        return found if found >= _COMPARE_AND_SET else found - {"take"}
+
+    def _atomic(self, operation: str) -> BaseKVStore:
+        """The store, if this adapter offers ``operation`` over it."""
+        if operation not in self.atomic_operations:
+            offered = ", ".join(sorted(self.atomic_operations)) or "none"
+            raise UnsupportedOperationError(
+                f"PydanticAdapter over {type(self.store).__name__} does not implement "
+                f"{operation}() (its atomic operations: {offered}); kvstore never emulates "
+                f"an atomic operation with a separate read and write"
+            )
+        return self.store  # type: ignore[return-value]  # a BaseKVStore: checked above
+
+    async def add(self, collection: str, key: str, value: ModelT, *, ttl: TTL = None) -> bool:
+        """Store a model instance only if no live entry exists.
+
+        Returns:
+            True if written; False if a live entry was there (left unchanged).
+
+        Raises:
+            SerializationError: ``value`` is not an instance of the model; nothing is written.
+            UnsupportedOperationError: the store does not implement ``add``.
+        """
+        store = self._atomic("add")
+        return await store.add(collection, key, self._dump(collection, key, value), ttl=ttl)
+
+    async def take(self, collection: str, key: str) -> ModelT | None:
+        """Return the live value as a model instance and remove it, in one step.
+
+        Returns:
+            The model, or None if missing or expired (or invalid, with ``invalid_as_miss``:
+            then the entry is left stored).
+
+        Raises:
+            DeserializationError: the stored data does not validate; nothing is removed.
+            UnsupportedOperationError: the store lacks ``get_versioned``/``put_versioned``.
+        """
+        store = self._atomic("take")
+        for _ in range(_MAX_TAKE_CONFLICTS):
+            found = await store.get_versioned(collection, key)
+            if found is None:
+                return None
+            model = self._load(collection, key, found.value)
+            if model is None:
+                return None  # invalid, read as a miss: it stays stored
+            # A TTL of zero makes put_versioned a removal conditional on the version; a
+            # conflict means another writer went first, so the loop always makes progress.
+            if await store.put_versioned(
+                collection, key, found.value, version=found.version, ttl=0
+            ):
+                return model
+        raise KVStoreError(
+            f"take for collection {collection!r} key {key!r} gave up after "
+            f"{_MAX_TAKE_CONFLICTS} conflicting writes"
+        )
+
+    async def touch(self, collection: str, key: str, ttl: TTL) -> bool:
+        """Give a live entry a new TTL (None: never expires), its value unchanged.
+
+        Returns:
+            True if a live entry was there; False if missing or expired.
+        """
+        return await self._atomic("touch").touch(collection, key, ttl)
+
+    async def get_versioned(self, collection: str, key: str) -> Versioned[ModelT] | None:
+        """Return the live value as a model instance, with the store's version token.
+
+        Returns:
+            ``Versioned(model, version)``, or None if missing or expired (or invalid, when
+            ``invalid_as_miss`` is set).
+
+        Raises:
+            DeserializationError: the stored data does not validate as the model.
+        """
+        found = await self._atomic("get_versioned").get_versioned(collection, key)
+        if found is None:
+            return None
+        model = self._load(collection, key, found.value)
+        return None if model is None else Versioned(model, found.version)
+
+    async def put_versioned(
+        self, collection: str, key: str, value: ModelT, *, version: str | None, ttl: TTL = None
+    ) -> bool:
+        """Store a model instance only if the live entry still has ``version``.
+
+        Args:
+            version: a token from ``get_versioned``; None writes only if no live entry exists.
+
+        Returns:
+            True if written; False on a conflict.
+
+        Raises:
+            SerializationError: ``value`` is not an instance of the model; nothing is written.
+        """
+        store = self._atomic("put_versioned")
+        dumped = self._dump(collection, key, value)
+        return await store.put_versioned(collection, key, dumped, version=version, ttl=ttl)
+
+    async def increment(
+        self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
+    ) -> int:
+        """Add ``amount`` to the counter ``{"count": n}`` and return the new count.
+
+        The counter is a plain int, not a model: a missing entry starts at 0 with ``ttl``,
+        a live one keeps its TTL.
+
+        Raises:
+            InvalidValueError: the live value is not a counter, or ``amount`` not an int.
+        """
+        return await self._atomic("increment").increment(collection, key, amount, ttl=ttl)
 
     def __repr__(self) -> str:
         return f"PydanticAdapter({self.store!r}, {self.model.__name__})"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -61,3 +62,91 @@ class TestWrapperChain(StoreConformance):
         cached = PassthroughCacheWrapper(primary, PrefixKeyWrapper(SimpleStore(), "c"))
         async with StatisticsWrapper(TTLClampWrapper(cached, 0.01, 86_400)) as store:
             yield store
+
+
+# -- atomic operations through stacked wrappers ---------------------------------------------
+
+RACERS = 64
+
+CHAINS: dict[str, Callable[[BaseKVStore], BaseKVStore]] = {
+    "statistics-clamp-prefix-compression": lambda store: StatisticsWrapper(
+        TTLClampWrapper(
+            PrefixCollectionWrapper(CompressionWrapper(store, min_size=0), "app"), 1, 3600
+        )
+    ),
+    "logging-retry-timeout-encryption-single": lambda store: LoggingWrapper(
+        RetryWrapper(
+            TimeoutWrapper(
+                EncryptionWrapper(SingleCollectionWrapper(store, "all"), keys=[KEY_1]), 5.0
+            ),
+            base_delay=0.001,
+        )
+    ),
+    "readonly-off-fallback-limit-prefixkey": lambda store: ReadOnlyWrapper(
+        FallbackWrapper(LimitSizeWrapper(PrefixKeyWrapper(store, "tenant"), 10_000), SimpleStore()),
+        read_only=False,
+    ),
+    "statistics-passthrough-encryption": lambda store: StatisticsWrapper(
+        PassthroughCacheWrapper(EncryptionWrapper(store, keys=[KEY_2]), SimpleStore())
+    ),
+}
+"""Chains of wrappers over a store whose every step lets the other racers run."""
+
+
+@pytest.mark.parametrize("chain", sorted(CHAINS))
+async def test_racing_atomic_operations_through_a_chain_are_exact(
+    chain: str, interleaving_store: SimpleStore
+) -> None:
+    store = CHAINS[chain](interleaving_store)
+    assert store.atomic_operations == interleaving_store.atomic_operations
+
+    added = await asyncio.gather(
+        *(store.add("jobs", "nightly", {"by": n}, ttl=60) for n in range(RACERS))
+    )
+    assert added.count(True) == 1
+    winner = added.index(True)
+    assert await store.get("jobs", "nightly") == {"by": winner}
+
+    counts = await asyncio.gather(*(store.increment("hits", "k", ttl=60) for _ in range(RACERS)))
+    assert sorted(counts) == list(range(1, RACERS + 1))
+    assert await store.get("hits", "k") == {"count": RACERS}
+
+    await store.put("tokens", "t", {"token": "once"})
+    taken = await asyncio.gather(*(store.take("tokens", "t") for _ in range(RACERS)))
+    assert [value for value in taken if value is not None] == [{"token": "once"}]
+    assert await store.get("tokens", "t") is None
+
+    async def bump() -> int:
+        while True:  # the optimistic update of recipes.md
+            found = await store.get_versioned("docs", "d")
+            assert found is not None
+            value = {"edits": found.value["edits"] + 1}
+            if await store.put_versioned("docs", "d", value, version=found.version):
+                return int(value["edits"])
+
+    await store.put("docs", "d", {"edits": 0})
+    edits = await asyncio.gather(*(bump() for _ in range(RACERS)))
+    assert sorted(edits) == list(range(1, RACERS + 1))
+
+
+@pytest.mark.parametrize("chain", sorted(CHAINS))
+async def test_mixed_increments_and_takes_through_a_chain_lose_nothing(
+    chain: str, interleaving_store: SimpleStore
+) -> None:
+    # Takers empty the counter while incrementers add to it: every count is either
+    # taken exactly once or left in the store at the end.
+    store = CHAINS[chain](interleaving_store)
+
+    async def increment() -> None:
+        await store.increment("hits", "k", 1)
+
+    async def take() -> int:
+        value = await store.take("hits", "k")
+        return 0 if value is None else int(value["count"])
+
+    work = [increment() for _ in range(RACERS)]
+    takes = [take() for _ in range(RACERS // 4)]
+    results = await asyncio.gather(*work, *takes)
+    taken = sum(result for result in results if isinstance(result, int))
+    left = await store.get("hits", "k")
+    assert taken + (0 if left is None else left["count"]) == RACERS

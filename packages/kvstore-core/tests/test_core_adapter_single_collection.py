@@ -70,7 +70,7 @@ async def test_single_collection_adapter_over_a_protocol_only_store_refuses_atom
                 raise AttributeError(name)
             return getattr(self._store, name)
 
-    adapter = SingleCollectionAdapter(ProtocolOnly(), "c")  # type: ignore[arg-type]
+    adapter = SingleCollectionAdapter(ProtocolOnly(), "c")
     await adapter.put("k", {"v": 1})
     assert adapter.atomic_operations == frozenset()
     with pytest.raises(UnsupportedOperationError, match=r"SingleCollectionAdapter does not .*take"):

@@ -15,11 +15,19 @@ from elasticsearch import (
     AsyncElasticsearch,
     AuthenticationException,
     AuthorizationException,
+    ConflictError,
     NotFoundError,
     TransportError,
 )
 
-from kvstore.core import BaseKVStore, DriverBoundary, Payload, PerLoop, redact
+from kvstore.core import (
+    ATOMIC_OPERATIONS,
+    BaseKVStore,
+    DriverBoundary,
+    Payload,
+    PerLoop,
+    redact,
+)
 from kvstore.core.errors import (
     ConfigurationError,
     KVStoreError,
@@ -27,7 +35,7 @@ from kvstore.core.errors import (
     StoreConnectionError,
 )
 
-from . import _schema
+from . import _atomic, _schema
 
 _logger = logging.getLogger("kvstore.elasticsearch")
 
@@ -87,6 +95,9 @@ class ElasticsearchStore(BaseKVStore):
         ConfigurationError: not exactly one of ``url`` and ``client``, credentials with
             ``client``, an invalid index name or ``refresh`` value.
     """
+
+    atomic_operations = ATOMIC_OPERATIONS
+    """All six (SPEC §11): ``op_type=create`` and ``if_seq_no``/``if_primary_term`` writes."""
 
     page_size = 1000
     """Keys per search request of ``keys``/``iter_keys``; collections per aggregation page."""
@@ -368,6 +379,93 @@ class ElasticsearchStore(BaseKVStore):
             for (_, _, live), item in zip(found, items, strict=True)
             if live and item.get("delete", {}).get("result") == "deleted"
         )
+
+    # -- atomic operations: create and sequence-number compare-and-set ------------------
+
+    async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
+        client = self._sessions.get().client
+        with self._boundary("get_versioned", collection, key):
+            try:
+                response = await client.get(
+                    index=self._index, id=_schema.document_id(collection, key)
+                )
+            except NotFoundError as exc:
+                self._missing(exc)
+                return None
+        body = response.body
+        source: dict[str, Any] = body["_source"]
+        return source, _atomic.version(body["_seq_no"], body["_primary_term"], source)
+
+    async def _conditional_write(
+        self, operation: str, collection: str, key: str, payload: str, condition: dict[str, Any]
+    ) -> bool:
+        """Index ``payload`` under ``condition`` (op_type=create or if_seq_no/if_primary_term);
+        False on a version conflict."""
+        session = self._sessions.get()
+        if not self._index_ready:
+            await self._ensure_index(session, operation, collection, key)
+        doc_id = _schema.document_id(collection, key)
+        with self._boundary(operation, collection, key):
+            try:
+                await session.client.index(
+                    index=self._index,
+                    id=doc_id,
+                    document=cast(
+                        "Mapping[str, Any]", _schema.document(payload, collection, doc_id)
+                    ),
+                    refresh=self._refresh,
+                    **condition,
+                )
+            except ConflictError:
+                return False
+        return True
+
+    async def _write_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        condition = _atomic.CREATE if version is None else _atomic.condition(version)
+        if condition is None:
+            return False
+        return await self._conditional_write("atomic write", collection, key, payload, condition)
+
+    async def _remove_versioned(self, collection: str, key: str, version: str) -> bool:
+        condition = _atomic.condition(version)
+        if condition is None:
+            return False
+        client = self._sessions.get().client
+        with self._boundary("atomic delete", collection, key):
+            try:
+                await client.delete(
+                    index=self._index,
+                    id=_schema.document_id(collection, key),
+                    refresh=self._refresh,
+                    **condition,
+                )
+            except ConflictError:
+                return False
+            except NotFoundError as exc:
+                self._missing(exc)
+                return False
+        return True
+
+    async def _add(self, collection: str, key: str, payload: str, ttl: float | None) -> bool:
+        # One request when the key is free; a document already there may be expired, which
+        # counts as absent: core's loop reads it and replaces it only if it is unchanged.
+        if await self._conditional_write("add", collection, key, payload, _atomic.CREATE):
+            return True
+        return await super()._add(collection, key, payload, ttl)
+
+    async def _put_versioned(
+        self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
+    ) -> bool:
+        if version is None:
+            return await self._add(collection, key, payload, ttl)
+        # One request: the token carries the expiry of the document it names, so a document
+        # still at that sequence number is live exactly when that expiry is in the future.
+        condition = _atomic.condition(version, time.time())
+        if condition is None:
+            return False
+        return await self._conditional_write("put_versioned", collection, key, payload, condition)
 
     def _collection_query(self, collection: str, now: float) -> dict[str, Any]:
         return {

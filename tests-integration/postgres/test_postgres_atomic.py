@@ -4,9 +4,9 @@ four processes on one table."""
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import json
+import sys
 from collections.abc import Callable
-from typing import Any
 
 import asyncpg
 import pytest
@@ -137,23 +137,31 @@ async def test_bad_values_write_nothing(postgres_store: PostgresStore) -> None:
 
 # -- races of four processes --------------------------------------------------------------
 
+RACER = """
+import asyncio, json, sys
+from kvstore.postgres import PostgresStore
 
-def _race(url: str, table: str, worker: int, rounds: int, queue: Any) -> None:
-    async def work() -> dict[str, Any]:
-        async with PostgresStore(url=url, table=table, max_size=4) as store:
-            added = [await store.add("race", f"add{n}", {"worker": worker}) for n in range(rounds)]
-            counted = [await store.increment("race", "counter") for _ in range(rounds)]
-            taken = [await store.take("race", f"take{n}") for n in range(rounds)]
-            swapped = 0
-            while swapped < rounds:
-                current = await store.get_versioned("race", "cas")
-                assert current is not None
-                new = {"count": current.value["count"] + 1}
-                if await store.put_versioned("race", "cas", new, version=current.version):
-                    swapped += 1
-            return {"added": added, "counted": counted, "taken": taken}
+url, table, worker, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 
-    queue.put(asyncio.run(work()))
+
+async def work():
+    async with PostgresStore(url=url, table=table, max_size=4) as store:
+        added = [await store.add("race", f"add{n}", {"worker": worker}) for n in range(rounds)]
+        counted = [await store.increment("race", "counter") for _ in range(rounds)]
+        taken = [await store.take("race", f"take{n}") for n in range(rounds)]
+        swapped = 0
+        while swapped < rounds:
+            current = await store.get_versioned("race", "cas")
+            new = {"count": current.value["count"] + 1}
+            if await store.put_versioned("race", "cas", new, version=current.version):
+                swapped += 1
+        return {"added": added, "counted": counted, "taken": taken}
+
+
+print(json.dumps(asyncio.run(work())))
+"""
+"""One racing process: add, increment, take and a compare-and-set loop, each ``rounds`` times,
+printing what each call returned."""
 
 
 async def test_four_processes_race_on_one_table(postgres_url: str, make_store: MakeStore) -> None:
@@ -161,18 +169,25 @@ async def test_four_processes_race_on_one_table(postgres_url: str, make_store: M
     store = make_store()
     await store.put_many("race", {f"take{n}": {"n": n} for n in range(rounds)})
     await store.put("race", "cas", {"count": 0})
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
     processes = [
-        context.Process(target=_race, args=(postgres_url, store._table, n, rounds, queue))
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            RACER,
+            postgres_url,
+            store._table,
+            str(n),
+            str(rounds),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         for n in range(PROCESSES)
     ]
+    results = []
     for process in processes:
-        process.start()
-    results = [await asyncio.to_thread(queue.get, True, 120) for _ in processes]
-    for process in processes:
-        await asyncio.to_thread(process.join, 30)
-        assert process.exitcode == 0
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+        assert process.returncode == 0, err.decode()
+        results.append(json.loads(out))
     for n in range(rounds):
         # add: exactly one process wrote each key; take: exactly one got each value.
         assert sum(result["added"][n] for result in results) == 1

@@ -301,3 +301,52 @@ async def test_take_and_increment_need_the_wrapped_stores_compare_and_set() -> N
         with pytest.raises(UnsupportedOperationError, match="EncryptionWrapper does not"):
             await call
     assert EncryptionWrapper(SimpleStore(), keys=[KEY_1]).atomic_operations == ATOMIC_OPERATIONS
+
+
+async def test_reencrypt_keeps_a_write_that_races_it() -> None:
+    class Racing(SimpleStore):
+        """Runs ``during`` once, after reencrypt has read the entry and before it writes."""
+
+        during: Any = None
+
+        async def _then(self, result: Any) -> Any:
+            if self.during is not None:
+                during, self.during = self.during, None
+                await during()
+            return result
+
+        async def ttl(self, collection: str, key: str) -> Any:
+            return await self._then(await super().ttl(collection, key))
+
+        async def get_with_ttl(self, collection: str, key: str) -> Any:
+            return await self._then(await super().get_with_ttl(collection, key))
+
+    inner = Racing()
+    await EncryptionWrapper(inner, keys=[KEY_1]).put("c", "k", {"v": "old"}, ttl=600)
+    rotated = EncryptionWrapper(inner, keys=[KEY_2, KEY_1])
+    stale = EncryptionWrapper(inner, keys=[KEY_1])  # a process not rotated yet
+
+    async def concurrent_write() -> None:
+        await stale.put("c", "k", {"v": "new"}, ttl=600)
+
+    inner.during = concurrent_write
+    assert await rotated.reencrypt("c") == 1
+    assert await rotated.get("c", "k") == {"v": "new"}  # not overwritten by the old value
+    stored = await inner.get("c", "k")
+    assert stored is not None and stored["kid"] == key_id(KEY_2)
+
+
+async def test_reencrypt_over_a_store_without_compare_and_set() -> None:
+    class Plain(SimpleStore):
+        atomic_operations: frozenset[str] = frozenset()
+
+    inner = Plain()
+    await EncryptionWrapper(inner, keys=[KEY_1]).put("c", "k", SECRET, ttl=600)
+    await EncryptionWrapper(inner, keys=[KEY_1]).put("c", "gone", SECRET, ttl=0.01)
+    await asyncio.sleep(0.02)
+    rotated = EncryptionWrapper(inner, keys=[KEY_2, KEY_1])
+    assert await rotated.reencrypt("c") == 1
+    assert await EncryptionWrapper(inner, keys=[KEY_2]).get("c", "k") == SECRET
+    info = await inner.ttl("c", "k")
+    assert info is not None and info.expires_at is not None
+    assert 590 < info.expires_at.timestamp() - time.time() <= 600

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .._base import BaseKVStore, Value
+from .._ttl_info import TTLInfo
 from .._validation import check_collection
 from ..errors import ConfigurationError, DeserializationError
 from ._json_value import dump_value, load_value
@@ -225,7 +226,10 @@ class EncryptionWrapper(ValueTransformWrapper):
 
         Each entry keeps its remaining TTL. Run it after putting a new key first, then
         drop the old key from ``keys`` once every collection has been re-encrypted; it
-        also moves format 1 entries to format 2.
+        also moves format 1 entries to format 2. Over a store with ``get_versioned`` and
+        ``put_versioned`` an entry is rewritten only if nobody wrote it since it was read
+        (a write racing the rotation is kept, and the entry read again); over another
+        store a write racing the rotation of its entry may be overwritten.
 
         Returns:
             How many entries were rewritten.
@@ -234,22 +238,54 @@ class EncryptionWrapper(ValueTransformWrapper):
             DeserializationError: an entry cannot be decrypted with any of ``keys``.
         """
         check_collection(collection)
+        rewrite = self._rewrite_versioned if self._versioned else self._rewrite
         rewritten = 0
         for key in await self.store.keys(collection):
-            stored, info = await self.store.get_with_ttl(collection, key)
-            if stored is None or (
-                stored.get("kid") == self.current_key_id and stored.get(MARKER) == FORMAT_VERSION
-            ):
-                continue
-            value = self.decrypt(collection, key, stored)
-            ttl: float | None = None
-            if info is not None and info.expires_at is not None:
-                ttl = info.expires_at.timestamp() - time.time()
-                if ttl <= 0:
-                    continue
-            await self.store.put(collection, key, self.encrypt(collection, key, value), ttl=ttl)
-            rewritten += 1
+            rewritten += await rewrite(collection, key)
         return rewritten
+
+    @property
+    def _versioned(self) -> bool:
+        return self.store.atomic_operations >= {"get_versioned", "put_versioned"}
+
+    def _is_current(self, stored: Value) -> bool:
+        return stored.get("kid") == self.current_key_id and stored.get(MARKER) == FORMAT_VERSION
+
+    @staticmethod
+    def _remaining(info: TTLInfo | None) -> float | None:
+        """The TTL an entry has left (<= 0 once expired), or None if it never expires."""
+        if info is None or info.expires_at is None:
+            return None
+        return info.expires_at.timestamp() - time.time()
+
+    async def _rewrite(self, collection: str, key: str) -> int:
+        stored, info = await self.store.get_with_ttl(collection, key)
+        if stored is None or self._is_current(stored):
+            return 0
+        value = self.decrypt(collection, key, stored)
+        ttl = self._remaining(info)
+        if ttl is not None and ttl <= 0:
+            return 0
+        await self.store.put(collection, key, self.encrypt(collection, key, value), ttl=ttl)
+        return 1
+
+    async def _rewrite_versioned(self, collection: str, key: str) -> int:
+        while True:
+            found = await self.store.get_versioned(collection, key)
+            if found is None or self._is_current(found.value):
+                return 0
+            value = self.decrypt(collection, key, found.value)
+            # Read after the version: a write since then changes the version, so the
+            # conditional write fails and the entry is read again.
+            info = await self.store.ttl(collection, key)
+            ttl = self._remaining(info)
+            if info is None or (ttl is not None and ttl <= 0):
+                return 0  # gone or expired meanwhile
+            encrypted = self.encrypt(collection, key, value)
+            if await self.store.put_versioned(
+                collection, key, encrypted, version=found.version, ttl=ttl
+            ):
+                return 1
 
     def __repr__(self) -> str:
         # Key ids only: the keys themselves never appear in a repr, log or message.

@@ -8,6 +8,7 @@ store also run :class:`NamespaceConformance`; caching wrappers run
 :class:`CacheCoherenceConformance`.
 """
 
+from . import _assert_rewrite  # noqa: F401  (first: before the cases are imported)
 from ._caching import CacheCoherenceConformance as CacheCoherenceConformance
 from ._capabilities import Capabilities as Capabilities
 from ._conformance import StoreConformance as StoreConformance

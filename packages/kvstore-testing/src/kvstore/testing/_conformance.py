@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -21,7 +21,7 @@ from kvstore.core.errors import (
     SerializationError,
 )
 
-from ._capabilities import Capabilities
+from ._atomic_cases import AtomicCases
 from ._properties import (
     PROPERTY_SETTINGS,
     as_json,
@@ -84,28 +84,14 @@ def _operations_on(collection: Any, key: Any) -> dict[str, _Operation]:
     return operations
 
 
-class StoreConformance:
+class StoreConformance(AtomicCases):
     """Subclass this in a backend's tests and provide the ``store`` fixture.
 
     The fixture yields an empty store and closes it afterwards. Set ``capabilities``
     to describe the backend; a case is only skipped through a declared capability,
-    and the skip says which.
+    and the skip says which. The atomic operations' cases (:class:`AtomicCases`) follow
+    what the store declares in ``store.atomic_operations``.
     """
-
-    capabilities: ClassVar[Capabilities] = Capabilities()
-
-    @pytest.fixture
-    async def store(self) -> AsyncIterator[BaseKVStore]:
-        """Yield an empty store of the backend under test."""
-        raise NotImplementedError("a conformance test class must define the `store` fixture")
-        return
-
-    async def settle(self, store: BaseKVStore) -> None:
-        """Wait until writes are visible to management operations (eventually consistent stores)."""
-
-    def require_values(self) -> None:
-        if not self.capabilities.stores_values:
-            pytest.skip("capability stores_values=False: the store keeps nothing")
 
     # -- round trips ------------------------------------------------------------------
 

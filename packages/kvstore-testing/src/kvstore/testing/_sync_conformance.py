@@ -37,6 +37,12 @@ class ThreadedFacade:
     def __init__(self, facade: SyncStore) -> None:
         self.facade = facade
 
+    @property
+    def atomic_operations(self) -> frozenset[str]:
+        """What the facade's store declares (the facade offers every atomic operation)."""
+        declared: frozenset[str] = getattr(self.facade._store, "atomic_operations", frozenset())
+        return declared
+
     def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
         method = getattr(self.facade, name)
 

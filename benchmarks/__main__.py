@@ -14,6 +14,7 @@ BENCHMARKS = [
     "memory_atomic",
     "disk",
     "redis",
+    "redis_atomic",
     "elasticsearch",
     "postgres",
     "pydantic",

@@ -1,8 +1,10 @@
-"""PostgresStore passes the whole conformance kit, on a logged and on an UNLOGGED table."""
+"""PostgresStore passes the whole conformance kit, atomic operations included.
+
+An UNLOGGED table runs the same statements; test_postgres_store.py and
+test_postgres_faults.py check what differs (its creation, and its emptying by a crash).
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pytest
 
@@ -17,11 +19,3 @@ class TestPostgresConformance(StoreConformance):
     @pytest.fixture
     async def store(self, postgres_store: PostgresStore) -> BaseKVStore:
         return postgres_store
-
-
-class TestUnloggedPostgresConformance(StoreConformance):
-    capabilities = Capabilities(slow_writes=True)
-
-    @pytest.fixture
-    async def store(self, make_store: Callable[..., PostgresStore]) -> BaseKVStore:
-        return make_store(unlogged=True)

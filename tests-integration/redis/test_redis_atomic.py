@@ -128,11 +128,24 @@ async def test_touch_rewrites_the_envelope_and_the_redis_expiry(
 
 async def test_increment_keeps_the_counter_expiry(store: RedisStore, raw: Any) -> None:
     assert await store.increment("c", "n", ttl=60) == 1
+    before = json.loads(await raw.get(name(store, "c", "n")))
     await raw.pexpire(name(store, "c", "n"), 20_000)  # Redis's copy of the TTL, moved
     assert await store.increment("c", "n", 2, ttl=5) == 3
     assert 15_000 < await raw.pttl(name(store, "c", "n")) <= 20_000
-    info = await store.ttl("c", "n")
-    assert info is not None and info.ttl == 60.0
+    after = json.loads(await raw.get(name(store, "c", "n")))
+    assert (after["ttl"], after["expires_at"]) == (before["ttl"], before["expires_at"])
+    assert after["created_at"] > before["created_at"]  # the time of the last write
+
+
+async def test_a_count_back_at_an_earlier_value_has_a_new_version(store: RedisStore) -> None:
+    assert await store.increment("c", "n") == 1
+    first = await store.get_versioned("c", "n")
+    assert await store.increment("c", "n") == 2
+    assert await store.increment("c", "n", -1) == 1
+    again = await store.get_versioned("c", "n")
+    assert first is not None and again is not None and first.value == again.value
+    assert again.version != first.version
+    assert await store.put_versioned("c", "n", {"count": 9}, version=first.version) is False
 
 
 async def test_scripts_run_again_after_script_flush(store: RedisStore, raw: Any) -> None:

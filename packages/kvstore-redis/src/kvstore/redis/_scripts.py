@@ -166,7 +166,8 @@ INCREMENT = _script(
     "increment",
     """\
 -- ARGV: now, head, amount (decimal), the envelope of a new counter holding amount, its px.
--- Returns the new count as decimal text (Lua numbers are doubles, exact only to 2^53: the
+-- A live counter keeps its ttl, expires_at and Redis expiry (KEEPTTL); its created_at becomes
+-- now. Returns the new count as decimal text (Lua numbers are doubles, exact only to 2^53: the
 -- sum is done in two parts of nine and up to eleven digits, each exact).
 local BASE = 1000000000
 local function split(text)
@@ -197,10 +198,9 @@ local function decimal(hi, lo)
   return sign .. string.format('%d%09d', hi, lo)
 end
 local doc = redis.call('GET', KEYS[1])
-local live, value_at = false, nil
+local live, ttl_at, value_at = false, nil, nil
 if doc then
-  local _
-  live, _, value_at = inspect(doc, ARGV[2], ARGV[1])
+  live, ttl_at, value_at = inspect(doc, ARGV[2], ARGV[1])
   if live == nil then
     return -1
   end
@@ -231,8 +231,10 @@ if digits > 20 or hi > 9223372036 or (hi == 9223372036 and lo > 854775807)
     .. 'range (' .. count .. ' + ' .. ARGV[3] .. '); nothing was written')
 end
 local total = decimal(hi, lo)
-redis.call('SET', KEYS[1], string.sub(doc, 1, value_at - 1) .. ',"value":{"count":' .. total
-  .. '}}', 'KEEPTTL')
+-- created_at becomes the time of this write (ttl and expires_at stay), so the stored bytes,
+-- and with them the version, change even when the count returns to an earlier value
+redis.call('SET', KEYS[1], ARGV[2] .. ARGV[1] .. string.sub(doc, ttl_at, value_at - 1)
+  .. ',"value":{"count":' .. total .. '}}', 'KEEPTTL')
 return total
 """,
 )

@@ -337,10 +337,9 @@ class InProcessKVStore(BaseKVStore):
             count = check_count(
                 collection, key, count_of(collection, key, codec.thaw(current.snapshot)) + amount
             )
-            counted = _record(
-                codec.snapshot(collection, key, {"count": count}), current.created, current.ttl
-            )
-            counted.deadline = current.deadline  # it keeps its TTL
+            # Written now, as every backend reports it; it keeps its TTL and deadline.
+            counted = _record(codec.snapshot(collection, key, {"count": count}), now, current.ttl)
+            counted.deadline = current.deadline
             return counted, count
 
         return self._update_record(collection, key, update)

@@ -146,13 +146,10 @@ async def increment(
                 collection, key, count_of(collection, key, document["value"]) + amount
             )
             expires_at = document["expires_at"]
+            # Written now (so the envelope, and a version that hashes it, is new even when
+            # the count returns to an earlier value); the TTL and expiry stay.
             payload = _envelope.rewrite(
-                collection,
-                key,
-                {"count": count},
-                document.get("created_at"),
-                document.get("ttl"),
-                expires_at,
+                collection, key, {"count": count}, now, document.get("ttl"), expires_at
             )
             remaining = None if expires_at is None else max(expires_at - now, 0.001)
         if await store._write_versioned(collection, key, payload, remaining, version):

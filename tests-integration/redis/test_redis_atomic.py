@@ -426,3 +426,26 @@ def test_processes_racing_increment_count_exactly(raced: list[list[Any]]) -> Non
 def test_processes_racing_take_one_gets_the_value(raced: list[list[Any]]) -> None:
     assert len(raced[2]) == 64 * 3
     assert [result for result in raced[2] if result is not None] == [{"secret": 42}]
+
+
+async def test_a_handed_in_client_decoding_replies(any_url: str, fresh_prefix: str) -> None:
+    """Replies come back as str from a client made with decode_responses=True."""
+    if any_url.startswith("redis+cluster://"):
+        url = any_url.replace("redis+cluster", "redis")
+        client: Any = redis.asyncio.RedisCluster.from_url(url, decode_responses=True)
+    else:
+        client = redis.asyncio.Redis.from_url(any_url, decode_responses=True)
+    store = RedisStore(client=client, prefix=fresh_prefix)
+    try:
+        assert await store.add("c", "k", {"v": "é"}, ttl=60) is True
+        found = await store.get_versioned("c", "k")
+        assert found is not None and found.value == {"v": "é"}
+        assert await store.put_versioned("c", "k", {"v": 2}, version=found.version) is True
+        assert await store.touch("c", "k", 30) is True
+        assert await store.take("c", "k") == {"v": 2}
+        assert await store.increment("c", "n", 2**62) == 2**62
+        assert await store.increment("c", "n", 2**62 - 1) == COUNT_MAX
+    finally:
+        await store.close()
+        await purge(any_url, fresh_prefix)
+        await client.aclose()

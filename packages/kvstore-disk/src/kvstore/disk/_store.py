@@ -70,6 +70,7 @@ _PREFIX_CACHE = 1_024
 """Encoded collection prefixes remembered; the cache is emptied when it grows past this."""
 _LIVE = "(expire_time IS NULL OR expire_time > ?)"
 _SELECT_FOR_DELETE = "SELECT rowid, expire_time, filename FROM Cache WHERE key = ? AND raw = 1"
+_SELECT_VERSIONED = "SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = 1"
 _SELECT_ONE = (
     f"SELECT rowid, mode, filename, value FROM Cache WHERE key = ? AND raw = 1 AND {_LIVE}"
 )
@@ -611,11 +612,8 @@ class DiskStore(BaseKVStore):
             "increment", collection, key, None, _atomic.increment, collection, key, amount, ttl
         )
 
-    def _select_versioned(
-        self, collection: str, key: str, files: bool
-    ) -> tuple[Payload, str] | None:
-        """Return the stored payload (expired or not) and its version; OFFLOAD for a value
-        file when ``files`` is False."""
+    def _select_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
+        """Return the stored payload (expired or not) and its version (in the worker thread)."""
         self._check_open()
         db_key = self._head(collection) + encode_key(key)
         for _ in range(_READ_ATTEMPTS):
@@ -623,31 +621,40 @@ class DiskStore(BaseKVStore):
                 row = _atomic.select(internals.query(self._cache), db_key)
             if row is None:
                 return None
-            if row.filename is not None and not files:
-                return _atomic.OFFLOAD  # type: ignore[no-any-return]
             payload = self._payload(row.mode, row.filename, row.value, collection, key)
             if payload is not None:
                 return payload, version_of(cast("_atomic.Text", payload))
         raise self._missing_file(collection, key)
 
     async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
-        # A single SELECT: reads never wait for the write lock, so any thread may run it.
-        if not self._closed and get_ident() == self._home:
-            found = self._select_versioned(collection, key, False)
-            if found is not _atomic.OFFLOAD:
-                return found
-        return await self._offload(self._select_versioned, collection, key, True)
+        # A single SELECT, inline as in _read (reads never wait for the write lock); the
+        # common case written out, the boundary's translate instead of its with block.
+        if self._closed or get_ident() != self._home:
+            return await self._offload(self._select_versioned, collection, key)
+        head = self._prefixes.get(collection) or self._head(collection)
+        try:
+            rows = internals.query(self._cache)(
+                _SELECT_VERSIONED, (head + key.encode("utf-8", "surrogatepass"),)
+            ).fetchall()
+        except Exception as exc:
+            raise self._boundary.translate(exc, "get_versioned", collection, key) from exc
+        if not rows:
+            return None
+        ((mode, filename, value),) = rows
+        if filename is None and mode == MODE_RAW and type(value) is str:
+            return value, version_of(value)
+        return await self._offload(self._select_versioned, collection, key)
 
     async def _write_versioned(
         self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
     ) -> bool:
         return await self._atomically(
-            "put_versioned", collection, key, payload, _atomic.write_versioned, ttl, version
+            "atomic write", collection, key, payload, _atomic.write_versioned, ttl, version
         )
 
     async def _remove_versioned(self, collection: str, key: str, version: str) -> bool:
         return await self._atomically(
-            "put_versioned", collection, key, None, _atomic.remove_versioned, version
+            "atomic delete", collection, key, None, _atomic.remove_versioned, version
         )
 
     # -- management -------------------------------------------------------------------

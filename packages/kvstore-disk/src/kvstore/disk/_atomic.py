@@ -36,6 +36,11 @@ OFFLOAD: Any = object()
 
 _SELECT = "SELECT rowid, expire_time, mode, filename, value FROM Cache WHERE key = ? AND raw = 1"
 _DELETE = "DELETE FROM Cache WHERE rowid = ?"
+_UPDATE = (
+    "UPDATE Cache SET store_time = ?, expire_time = ?, access_time = ?, access_count = 0,"
+    " tag = NULL, size = ?, mode = ?, filename = ?, value = ? WHERE rowid = ?"
+)
+"""Rewrites a row read in the same transaction, with the columns ``internals.UPSERT`` sets."""
 
 
 class Row(NamedTuple):
@@ -86,13 +91,22 @@ def _put(
     stored: Columns,
     expire_time: float | None,
     now: float,
+    *,
+    cull: bool = True,
 ) -> None:
-    """Write the row of ``db_key`` as ``Cache.set`` does (old value file dropped, then cull)."""
+    """Write the row of ``db_key`` as ``Cache.set`` does (old value file dropped, then cull).
+
+    ``cull`` False for a rewrite of an existing entry in place (touch, increment), which
+    diskcache's own ``touch`` and ``incr`` do not cull after either.
+    """
     size, mode, filename, value = stored
-    if old is not None:
+    if old is None:
+        sql(internals.UPSERT, (db_key, now, expire_time, now, size, mode, filename, value))
+    else:
         cleanup(old.filename)
-    sql(internals.UPSERT, (db_key, now, expire_time, now, size, mode, filename, value))
-    internals.cull(cache, now, sql, cleanup, cache.cull_limit)
+        sql(_UPDATE, (now, expire_time, now, size, mode, filename, value, old.rowid))
+    if cull:
+        internals.cull(cache, now, sql, cleanup, cache.cull_limit)
 
 
 class _Live(NamedTuple):
@@ -199,10 +213,11 @@ def _write_new(
     expire_time: float | None,
     now: float,
 ) -> None:
-    """Write a payload built inside the transaction (its value file removed on failure)."""
+    """Write a payload built inside the transaction (its value file removed on failure);
+    an existing row is rewritten in place without culling."""
     stored = columns(cache, db_key, payload)
     try:
-        _put(cache, sql, cleanup, db_key, old, stored, expire_time, now)
+        _put(cache, sql, cleanup, db_key, old, stored, expire_time, now, cull=old is None)
     except BaseException:
         discard(cache, stored)
         raise

@@ -8,9 +8,10 @@ directory.
 
 An entry is live while both its row's ``expire_time`` and its envelope's ``expires_at``
 are in the future (the row's is set when the row is written, a little after the
-envelope's). A version token is :func:`kvstore.core._envelope.version_of` of the stored
-envelope text: the same token every process computes, and it changes on every write
-because every write stores a new ``created_at`` or value.
+envelope's). A version token (:func:`token_of`) is the SHA-1 of the stored envelope text
+(:func:`kvstore.core._envelope.version_of`) with the row's ``store_time``: the same token
+every process computes, and a new one on every write, since every write sets the row's
+``store_time`` (the text alone repeats when a counter counts up and back down).
 
 A function that would have to read a value file while ``files`` is False (the event
 loop's inline path) returns :data:`OFFLOAD` before changing anything; the store runs it
@@ -34,7 +35,10 @@ from ._diskcache_internals import MODE_RAW
 OFFLOAD: Any = object()
 """Returned (nothing changed) when a value file must be read off the event loop."""
 
-_SELECT = "SELECT rowid, expire_time, mode, filename, value FROM Cache WHERE key = ? AND raw = 1"
+_SELECT = (
+    "SELECT rowid, expire_time, mode, filename, value, store_time FROM Cache"
+    " WHERE key = ? AND raw = 1"
+)
 _DELETE = "DELETE FROM Cache WHERE rowid = ?"
 _UPDATE = (
     "UPDATE Cache SET store_time = ?, expire_time = ?, access_time = ?, access_count = 0,"
@@ -51,6 +55,7 @@ class Row(NamedTuple):
     mode: int
     filename: str | None
     value: object
+    store_time: float
 
 
 Text = str | bytes
@@ -60,6 +65,13 @@ Load = Callable[[Row], "Text | None"]
 row whose value is in a file when files are not read here (see :func:`loader`)."""
 Columns = tuple[int, int, "str | None", object]
 """A value as a row stores it: size, mode, value file name (or None) and inline value."""
+
+
+def token_of(payload: Text, row: Row | tuple[Any, ...]) -> str:
+    """The version token of a row: its envelope's SHA-1 and its ``store_time`` (the last
+    element of ``row``), which every write sets anew, so that writing the same text again
+    (a counter counted up and back down keeps its envelope's times) gives a new token."""
+    return f"{_envelope.version_of(payload)}-{row[-1]!r}"
 
 
 def select(sql: internals.Sql, db_key: bytes) -> Row | None:
@@ -239,7 +251,7 @@ def put_versioned(
         found = _live(select(sql, db_key), now, load, collection, key, need_payload=True)
         if found is None:
             return OFFLOAD  # type: ignore[no-any-return]
-        current = None if found.payload is None else _envelope.version_of(found.payload)
+        current = None if found.payload is None else token_of(found.payload, found.row)
         if current != version:
             return False
         _put(
@@ -305,7 +317,7 @@ def write_versioned(
             payload = load(row)
             if payload is None:
                 return OFFLOAD  # type: ignore[no-any-return]
-            current = _envelope.version_of(payload)
+            current = token_of(payload, row)
         if current != version:
             return False
         _put(cache, sql, cleanup, db_key, row, stored, None if ttl is None else now + ttl, now)
@@ -321,7 +333,7 @@ def remove_versioned(cache: diskcache.Cache, db_key: bytes, load: Load, version:
         payload = load(row)
         if payload is None:
             return OFFLOAD  # type: ignore[no-any-return]
-        if _envelope.version_of(payload) != version:
+        if token_of(payload, row) != version:
             return False
         sql(_DELETE, (row.rowid,))
         cleanup(row.filename)
@@ -340,6 +352,7 @@ __all__ = [
     "remove_versioned",
     "select",
     "take",
+    "token_of",
     "touch",
     "write_versioned",
 ]

@@ -16,7 +16,6 @@ from typing import Any, TypeVar, cast
 import diskcache
 
 from kvstore.core import ATOMIC_OPERATIONS, BaseKVStore, DriverBoundary, Payload
-from kvstore.core._envelope import version_of
 from kvstore.core.errors import (
     ConfigurationError,
     DeserializationError,
@@ -70,7 +69,7 @@ _PREFIX_CACHE = 1_024
 """Encoded collection prefixes remembered; the cache is emptied when it grows past this."""
 _LIVE = "(expire_time IS NULL OR expire_time > ?)"
 _SELECT_FOR_DELETE = "SELECT rowid, expire_time, filename FROM Cache WHERE key = ? AND raw = 1"
-_SELECT_VERSIONED = "SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = 1"
+_SELECT_VERSIONED = "SELECT mode, filename, value, store_time FROM Cache WHERE key = ? AND raw = 1"
 _SELECT_ONE = (
     f"SELECT rowid, mode, filename, value FROM Cache WHERE key = ? AND raw = 1 AND {_LIVE}"
 )
@@ -623,7 +622,7 @@ class DiskStore(BaseKVStore):
                 return None
             payload = self._payload(row.mode, row.filename, row.value, collection, key)
             if payload is not None:
-                return payload, version_of(cast("_atomic.Text", payload))
+                return payload, _atomic.token_of(cast("_atomic.Text", payload), row)
         raise self._missing_file(collection, key)
 
     async def _read_versioned(self, collection: str, key: str) -> tuple[Payload, str] | None:
@@ -640,9 +639,9 @@ class DiskStore(BaseKVStore):
             raise self._boundary.translate(exc, "get_versioned", collection, key) from exc
         if not rows:
             return None
-        ((mode, filename, value),) = rows
+        ((mode, filename, value, store_time),) = rows
         if filename is None and mode == MODE_RAW and type(value) is str:
-            return value, version_of(value)
+            return value, _atomic.token_of(value, (store_time,))
         return await self._offload(self._select_versioned, collection, key)
 
     async def _write_versioned(

@@ -283,13 +283,9 @@ def increment(
             _write_new(cache, sql, cleanup, db_key, found.row, payload, expire_time, now)
             return count
         count = check_count(collection, key, count_of(collection, key, document["value"]) + amount)
+        # Written now, TTL and expiry kept, as core's increment does.
         payload = _envelope.rewrite(
-            collection,
-            key,
-            {"count": count},
-            document.get("created_at"),
-            document.get("ttl"),
-            document["expires_at"],
+            collection, key, {"count": count}, now, document.get("ttl"), document["expires_at"]
         )
         assert found.row is not None
         # The row keeps its expiry, as the envelope keeps its times.

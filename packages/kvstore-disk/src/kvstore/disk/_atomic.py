@@ -251,7 +251,8 @@ def put_versioned(
         found = _live(select(sql, db_key), now, load, collection, key, need_payload=True)
         if found is None:
             return OFFLOAD  # type: ignore[no-any-return]
-        current = None if found.payload is None else token_of(found.payload, found.row)
+        row, payload = found.row, found.payload
+        current = None if row is None or payload is None else token_of(payload, row)
         if current != version:
             return False
         _put(

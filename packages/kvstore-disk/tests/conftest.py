@@ -25,16 +25,17 @@ def _collect_sqlite_connections_at_the_end() -> Iterator[None]:
     _collect()
 
 
-@pytest.fixture(autouse=True)
-def _collect_sqlite_connections_of_ended_threads() -> Iterator[None]:
+def pytest_configure(config: pytest.Config) -> None:
     # diskcache opens one SQLite connection per thread and closes only the calling thread's;
     # SQLite lets no other thread close it. The sync kit runs DiskStore through SyncStore's
     # loop thread and worker threads, and the connection of a thread that has ended is left
     # to the garbage collector, which Python 3.13 reports with a ResourceWarning wherever the
-    # collector happens to run. A known limit (nothing is lost or left locked), said in the
-    # closing note: collect after each test, where that one warning is ignored.
-    yield
-    _collect()
+    # collector happens to run. A known limit (nothing is lost or left locked; docs/disk.md):
+    # that one warning is ignored. (Collecting after each test instead cost the suite half
+    # its time.)
+    config.addinivalue_line(
+        "filterwarnings", "ignore:unclosed database in <sqlite3.Connection:ResourceWarning"
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -15,7 +15,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
-from kvstore.core import BaseKVStore, ConfigurationError, InvalidKeyError, Payload
+from kvstore.core import (
+    ATOMIC_OPERATIONS,
+    BaseKVStore,
+    ConfigurationError,
+    InvalidKeyError,
+    Payload,
+)
 from kvstore.core.adapters import SingleCollectionAdapter
 from kvstore.core.stores import SimpleStore
 from kvstore.core.sync import SyncSingleCollectionAdapter, SyncStore, open_sync_store
@@ -394,3 +400,11 @@ def test_a_forked_child_reopens_a_store_opened_by_url() -> None:
 
         assert _in_child(child) == 0
         assert facade.get("c", "k") == {"from": "parent"}
+
+
+def test_the_facade_reports_the_atomic_operations_of_its_store() -> None:
+    with SyncStore(SimpleStore()) as store:
+        assert store.atomic_operations == ATOMIC_OPERATIONS
+        assert SyncSingleCollectionAdapter(store, "c").atomic_operations == ATOMIC_OPERATIONS
+    with SyncStore(BaseKVStore()) as bare:
+        assert bare.atomic_operations == frozenset()

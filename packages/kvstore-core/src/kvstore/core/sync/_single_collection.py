@@ -25,6 +25,11 @@ class SyncSingleCollectionAdapter(Generic[V]):
         self.store = store
         self.collection = collection
 
+    @property
+    def atomic_operations(self) -> frozenset[str]:
+        """The atomic operations the store implements (``store.atomic_operations``)."""
+        return self.store.atomic_operations
+
     def get(self, key: str) -> V | None:
         """Return the live value of ``key``, or None."""
         return self.store.get(self.collection, key)

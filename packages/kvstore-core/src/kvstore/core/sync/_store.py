@@ -157,6 +157,12 @@ class SyncStore(Generic[V]):
 
     # -- atomic operations ------------------------------------------------------------------
 
+    @property
+    def atomic_operations(self) -> frozenset[str]:
+        """The atomic operations the wrapped store implements (``store.atomic_operations``)."""
+        declared: frozenset[str] = getattr(self._current, "atomic_operations", frozenset())
+        return declared
+
     def add(self, collection: str, key: str, value: V, *, ttl: TTL = None) -> bool:
         """Write a value only if no live entry exists; True if written (``store.add``)."""
         return self._call(self._store.add, collection, key, value, ttl=ttl)

@@ -13,6 +13,7 @@ from kvstore.core.stores import SimpleStore
 from kvstore.testing import run_load
 
 BROKEN_STORES = '''
+import asyncio
 from collections.abc import AsyncIterator
 
 from kvstore.core.stores import SimpleStore
@@ -59,6 +60,67 @@ class ClearsEverything(SimpleStore):
         count = len(await self.keys(collection))
         self.entries.clear()
         return count
+
+
+class RacyAdd(SimpleStore):
+    """add as a get, then a put: another task can write in between."""
+
+    async def add(self, collection, key, value, *, ttl=None):
+        if await self.get(collection, key) is not None:
+            return False
+        await asyncio.sleep(0)
+        await self.put(collection, key, value, ttl=ttl)
+        return True
+
+
+class RacyTake(SimpleStore):
+    """take as a get, then a delete."""
+
+    async def take(self, collection, key):
+        value = await self.get(collection, key)
+        await asyncio.sleep(0)
+        await self.delete(collection, key)
+        return value
+
+
+class RacyIncrement(SimpleStore):
+    """increment as a get, then a put."""
+
+    async def increment(self, collection, key, amount=1, *, ttl=None):
+        value = await self.get(collection, key)
+        count = (0 if value is None else value["count"]) + amount
+        await asyncio.sleep(0)
+        await self.put(collection, key, {"count": count}, ttl=ttl)
+        return count
+
+
+class RacyPutVersioned(SimpleStore):
+    """put_versioned as a version check, then a put."""
+
+    async def put_versioned(self, collection, key, value, *, version, ttl=None):
+        current = await self.get_versioned(collection, key)
+        if (None if current is None else current.version) != version:
+            return False
+        await asyncio.sleep(0)
+        await self.put(collection, key, value, ttl=ttl)
+        return True
+
+
+class TakeKeeps(SimpleStore):
+    """take returns the value and leaves it stored."""
+
+    async def take(self, collection, key):
+        return await self.get(collection, key)
+
+
+class AddWithoutDeclaring(SimpleStore):
+    """Declares no atomic operation, yet writes on add."""
+
+    atomic_operations = frozenset()
+
+    async def add(self, collection, key, value, *, ttl=None):
+        await self.put(collection, key, value, ttl=ttl)
+        return True
 '''
 
 KIT_RUNNER = """
@@ -102,6 +164,15 @@ def _run_kit(tmp_path: Path, name: str, selection: str) -> str:
         ("OnePageOfKeys", "test_keys_returns_everything_beyond_one_page"),
         ("DeleteAlwaysTrue", "test_delete"),
         ("ClearsEverything", "test_clear_collection_removes_only_that_collection"),
+        ("RacyAdd", "test_racing_add_has_exactly_one_winner"),
+        ("RacyAdd", "test_racing_add_over_an_expired_entry_has_exactly_one_winner"),
+        ("RacyTake", "test_racing_take_gives_the_value_to_exactly_one_task"),
+        ("RacyIncrement", "test_racing_increments_count_every_one"),
+        ("RacyPutVersioned", "test_racing_put_versioned_has_one_winner_per_version"),
+        ("RacyPutVersioned", "test_optimistic_updates_from_racing_tasks_lose_nothing"),
+        ("TakeKeeps", "test_take_returns_the_value_once"),
+        ("TakeKeeps", "test_property_operations_match_a_reference_model"),
+        ("AddWithoutDeclaring", "test_undeclared_atomic_operation_is_refused"),
     ],
 )
 def test_kit_fails_a_store_that_breaks_a_rule(tmp_path: Path, name: str, caught_by: str) -> None:

@@ -6,10 +6,12 @@ import itertools
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from kvstore.core import BaseKVStore
+from kvstore.core import ATOMIC_OPERATIONS, BaseKVStore
+from kvstore.core.errors import InvalidValueError
 
 PROPERTY_SETTINGS = settings(
     max_examples=40,
@@ -56,13 +58,29 @@ def as_json(value: dict[str, Any]) -> Any:
     return json.loads(json.dumps(value))
 
 
-# Operations of the stateful case: (name, key index, value number or TTL flag).
+# Operations of the stateful case: (name, key index, value number or TTL flag). Four of
+# the six keys are operated on one by one, so steps often meet on one key.
 operations = st.lists(
     st.tuples(
         st.sampled_from(
-            ["put", "put_expired", "get", "delete", "put_many", "get_many", "delete_many", "clear"]
+            [
+                "put",
+                "put_expired",
+                "get",
+                "delete",
+                "put_many",
+                "get_many",
+                "delete_many",
+                "clear",
+                "add",
+                "take",
+                "touch",
+                "get_versioned",
+                "put_versioned",
+                "increment",
+            ]
         ),
-        st.integers(min_value=0, max_value=5),
+        st.integers(min_value=0, max_value=3),
         st.integers(min_value=0, max_value=3),
     ),
     min_size=1,
@@ -70,29 +88,64 @@ operations = st.lists(
 )
 
 
+class _Tokens:
+    """The version tokens the model has seen, and whether each is still the entry's.
+
+    A write to a key makes its token stale; ``touch`` may or may not change a version
+    (SPEC §11), so after one the model no longer knows, and accepts either answer.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[str, bool | None]] = {}
+
+    def read(self, key: str, version: str) -> None:
+        self.seen[key] = (version, True)
+
+    def written(self, key: str) -> None:
+        if key in self.seen:
+            self.seen[key] = (self.seen[key][0], False)
+
+    def touched(self, key: str) -> None:
+        if key in self.seen and self.seen[key][1] is not False:
+            self.seen[key] = (self.seen[key][0], None)
+
+
 async def run_against_model(
     store: BaseKVStore, collection: str, steps: list[tuple[str, int, int]], settle: Any
 ) -> None:
-    """Apply ``steps`` to the store and to a dict, asserting they agree after each step."""
+    """Apply ``steps`` to the store and to a dict, asserting they agree after each step.
+
+    Steps of atomic operations the store does not declare are left out.
+    """
     model: dict[str, dict[str, Any]] = {}
+    tokens = _Tokens()
+    declared = store.atomic_operations
     keys = [f"k{i}" for i in range(6)]
     for name, index, number in steps:
         key = keys[index]
         group = keys[index : index + number + 1]
-        if name == "put":
+        if name in ATOMIC_OPERATIONS:
+            if name in declared:
+                await _atomic_step(store, collection, model, tokens, name, key, number)
+        elif name == "put":
             await store.put(collection, key, {"n": number})
             model[key] = {"n": number}
+            tokens.written(key)
         elif name == "put_expired":
             await store.put(collection, key, {"n": number}, ttl=0)
             model.pop(key, None)
+            tokens.written(key)
         elif name == "get":
             assert await store.get(collection, key) == model.get(key), (name, key)
         elif name == "delete":
             assert await store.delete(collection, key) == (key in model), (name, key)
             model.pop(key, None)
+            tokens.written(key)
         elif name == "put_many":
             await store.put_many(collection, {k: {"n": number, "k": k} for k in group})
             model.update({k: {"n": number, "k": k} for k in group})
+            for k in group:
+                tokens.written(k)
         elif name == "get_many":
             assert await store.get_many(collection, group) == [model.get(k) for k in group]
         elif name == "delete_many":
@@ -100,11 +153,76 @@ async def run_against_model(
             assert await store.delete_many(collection, group) == expected, (name, group)
             for k in group:
                 model.pop(k, None)
+                tokens.written(k)
         else:
             await settle(store)
             assert await store.clear_collection(collection) == len(model)
             model.clear()
+            for k in keys:
+                tokens.written(k)
     await settle(store)
     assert sorted(await store.keys(collection)) == sorted(model)
     assert await store.get_many(collection, keys) == [model.get(k) for k in keys]
     await store.clear_collection(collection)
+
+
+async def _atomic_step(
+    store: BaseKVStore,
+    collection: str,
+    model: dict[str, dict[str, Any]],
+    tokens: _Tokens,
+    name: str,
+    key: str,
+    number: int,
+) -> None:
+    """One atomic operation on the store and on the model (a dict and the tokens seen)."""
+    step = (name, key, number)
+    current = model.get(key)
+    if name == "add":
+        added = await store.add(collection, key, {"n": number, "added": True})
+        assert added == (current is None), step
+        if added:
+            model[key] = {"n": number, "added": True}
+            tokens.written(key)
+    elif name == "take":
+        assert await store.take(collection, key) == current, step
+        if current is not None:
+            del model[key]
+            tokens.written(key)
+    elif name == "touch":
+        # 0: expire at once (as delete); 1: never expire; else a long TTL
+        ttl = {0: 0, 1: None}.get(number, 600)
+        assert await store.touch(collection, key, ttl) == (current is not None), step
+        if current is not None and ttl == 0:
+            del model[key]
+            tokens.written(key)
+        else:
+            tokens.touched(key)
+    elif name == "get_versioned":
+        found = await store.get_versioned(collection, key)
+        assert (None if found is None else found.value) == current, step
+        if found is not None:
+            tokens.read(key, found.version)
+    elif name == "put_versioned":
+        value = {"n": number, "cas": True}
+        seen = tokens.seen.get(key)
+        if number % 2 or seen is None:  # only if absent
+            written = await store.put_versioned(collection, key, value, version=None)
+            assert written == (current is None), step
+        else:
+            version, fresh = seen
+            written = await store.put_versioned(collection, key, value, version=version)
+            if fresh is not None:
+                assert written == (fresh and current is not None), (*step, version, fresh)
+        if written:
+            model[key] = value
+            tokens.written(key)
+    else:  # increment
+        if current is not None and set(current) != {"count"}:
+            with pytest.raises(InvalidValueError):
+                await store.increment(collection, key, number - 1)
+            return
+        count = (0 if current is None else current["count"]) + number - 1
+        assert await store.increment(collection, key, number - 1) == count, step
+        model[key] = {"count": count}
+        tokens.written(key)

@@ -43,3 +43,20 @@ async def test_an_operation_the_facade_lacks_fails_the_case() -> None:
     with pytest.raises(AttributeError, match="not_an_operation"):
         await store.not_an_operation("c", "k")
     await asyncio.to_thread(facade.close)
+
+
+async def test_the_facade_reports_what_its_store_declares() -> None:
+    """The kit's atomic cases follow store.atomic_operations, through the facade too."""
+    from kvstore.core import ATOMIC_OPERATIONS, BaseKVStore
+
+    class Declares(SimpleStore):
+        atomic_operations = frozenset({"add", "take"})
+
+    for inner, declared in [
+        (SimpleStore(), ATOMIC_OPERATIONS),
+        (Declares(), frozenset({"add", "take"})),
+        (BaseKVStore(), frozenset()),
+    ]:
+        facade = SyncStore(inner)
+        assert ThreadedFacade(facade).atomic_operations == declared
+        await asyncio.to_thread(facade.close)

@@ -39,9 +39,8 @@ class ThreadedFacade:
 
     @property
     def atomic_operations(self) -> frozenset[str]:
-        """What the facade's store declares (the facade offers every atomic operation)."""
-        declared: frozenset[str] = getattr(self.facade._store, "atomic_operations", frozenset())
-        return declared
+        """What the facade's store declares (a plain attribute, not an operation)."""
+        return self.facade.atomic_operations
 
     def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
         method = getattr(self.facade, name)

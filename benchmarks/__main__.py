@@ -21,6 +21,8 @@ BENCHMARKS = [
     "postgres",
     "pydantic",
     "sync",
+    "wrappers",
+    "wrappers_atomic",
 ]
 
 

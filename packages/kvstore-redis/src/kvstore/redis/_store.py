@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import redis
 from redis.asyncio import ConnectionPool, Redis, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
@@ -67,6 +69,18 @@ from ._scripts import (
 
 DEFAULT_PREFIX = "kvstore:"
 
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    """``(8, 1)`` for ``"8.1.0"`` or ``"8.1.0b1"``: the leading numeric parts of a version."""
+    parts: list[int] = []
+    for part in version.split(".")[:2]:
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
 _DRIVER_ERRORS = (RedisError, RedisClusterException, OSError, asyncio.TimeoutError)
 """What redis-py raises when a server cannot be reached, refuses a command or times out
 (closing the store ignores them; any other call maps every exception at its boundary)."""
@@ -93,6 +107,10 @@ _HANDED_IN_FIX = (
     "loop), or give RedisStore url= or host= so that it opens connections for each event loop"
 )
 
+CLUSTER_FREES_CANCELLED = _version_tuple(redis.__version__) >= (8, 1)
+"""From redis-py 8.1 a cluster node hands back (disconnected) a connection whose command was
+cancelled mid-way; 8.0 and older keep it out of the pool for good."""
+
 T = TypeVar("T")
 Client = Redis | RedisCluster
 
@@ -112,6 +130,8 @@ class _Connections:
     ) -> None:
         self.client = client
         self.cluster = client if isinstance(client, RedisCluster) else None
+        self.discovered = False
+        """True once the cluster client has discovered the cluster's nodes."""
         # redis-py refuses a command outright once a pool is exhausted, and its blocking
         # pool lets late callers overtake waiting ones (a waiter can starve past its
         # timeout under load); a FIFO semaphore sized to the pool queues callers fairly.
@@ -136,23 +156,34 @@ class _Connections:
 
     async def run(self, command: Callable[[Any], Awaitable[T]]) -> T:
         """Return ``await command(client)`` once a connection is free (first come first served)."""
-        if self.cluster is None:
+        cluster = self.cluster
+        if cluster is None:
             async with self.gate:
                 return await command(self.client)
+        if CLUSTER_FREES_CANCELLED:
+            async with self.gate:
+                if not self.discovered:
+                    await self._discover(cluster)
+                return await command(cluster)
         await self.gate.acquire()
-        task = asyncio.ensure_future(self._on_cluster(self.cluster, command))
+        task = asyncio.ensure_future(self._on_cluster(cluster, command))
         task.add_done_callback(self._finished)
-        # redis-py before 8.0 never frees a cluster connection whose command is cancelled
+        # redis-py before 8.1 never frees a cluster connection whose command is cancelled
         # mid-way: shielded, a cancelled caller returns at once while its command runs to
         # the end, hands its connection back and only then frees its place in the queue.
         return await asyncio.shield(task)
 
-    @staticmethod
-    async def _on_cluster(cluster: RedisCluster, command: Callable[[Any], Awaitable[T]]) -> T:
+    async def _discover(self, cluster: RedisCluster) -> None:
         # From redis-py 7.1 a RedisCluster still discovering its nodes sends commands to a
         # random primary, and every 5th MOVED reply makes it close itself under other
-        # tasks' commands: wait for the discovery (this returns at once once it is done).
+        # tasks' commands: the first calls wait for the discovery (later rediscoveries
+        # happen inside redis-py's own command loop, under its lock).
         await cluster.initialize()
+        self.discovered = True
+
+    async def _on_cluster(self, cluster: RedisCluster, command: Callable[[Any], Awaitable[T]]) -> T:
+        if not self.discovered:
+            await self._discover(cluster)
         return await command(cluster)
 
     def _finished(self, task: asyncio.Task[Any]) -> None:

@@ -1,0 +1,72 @@
+"""Single flight: concurrent callers asking a store for the same entry share one computation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from functools import partial
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+Name = tuple[int, asyncio.AbstractEventLoop, str, str]
+"""(id of the store, event loop, collection, key): what one flight computes."""
+
+
+class Flight(Generic[T]):
+    """One computation in flight, and how many callers still wait for it."""
+
+    __slots__ = ("owner", "task", "waiters")
+
+    def __init__(self, owner: object, task: asyncio.Task[T]) -> None:
+        self.owner = owner
+        """The store: held so that its id stays unique while the flight is registered."""
+        self.task = task
+        self.waiters = 0
+
+
+_FLIGHTS: dict[Name, Flight[Any]] = {}
+"""The flights running now. An entry leaves when its computation ends (or is abandoned),
+so a key asked for once leaves nothing behind. Keyed by event loop: a caller only ever
+awaits a task of its own loop, and each loop's entries are touched by its thread only."""
+
+
+async def share(
+    owner: object, collection: str, key: str, compute: Callable[[], Coroutine[Any, Any, T]]
+) -> T:
+    """Return what ``compute()`` returns, computed once for all concurrent callers.
+
+    The first caller for (owner, collection, key) on this event loop starts ``compute()``
+    in a task of its own; callers arriving while it runs wait for the same task and get
+    the same result (the same object: copy it if callers may mutate it) or exception.
+    A cancelled caller stops waiting without cancelling the task, unless it was the last
+    caller waiting: then nobody wants the result and the task is cancelled.
+    """
+    loop = asyncio.get_running_loop()
+    name: Name = (id(owner), loop, collection, key)
+    flight: Flight[T] | None = _FLIGHTS.get(name)
+    if flight is None:
+        flight = Flight(owner, loop.create_task(compute(), name="kvstore.get_or_set"))
+        _FLIGHTS[name] = flight
+        flight.task.add_done_callback(partial(_forget, name, flight))
+    flight.waiters += 1
+    try:
+        return await asyncio.shield(flight.task)
+    except asyncio.CancelledError:
+        flight.waiters -= 1
+        if flight.waiters == 0 and not flight.task.done():
+            # The next caller starts a fresh computation rather than join a cancelled one.
+            _forget(name, flight)
+            flight.task.cancel()
+        raise
+
+
+def _forget(name: Name, flight: Flight[Any], _: object = None) -> None:
+    """Unregister ``flight`` unless a newer flight of the same name replaced it."""
+    if _FLIGHTS.get(name) is flight:
+        del _FLIGHTS[name]
+
+
+def flights_in_progress() -> int:
+    """How many flights are registered now, on every event loop (for tests)."""
+    return len(_FLIGHTS)

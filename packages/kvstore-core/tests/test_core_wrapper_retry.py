@@ -27,7 +27,9 @@ class TestRetryWrapper(StoreConformance):
     @pytest.fixture
     async def store(self) -> AsyncIterator[BaseKVStore]:
         inner = FlakyStore(fail_every=7)
-        async with RetryWrapper(inner, attempts=3, base_delay=0.001, max_delay=0.002) as store:
+        # Four attempts: the kit's 100 concurrent get_or_set callers interleave their
+        # retries so that, with three, one read met the seventh-read failure every time.
+        async with RetryWrapper(inner, attempts=4, base_delay=0.001, max_delay=0.002) as store:
             yield store
 
 

@@ -22,6 +22,7 @@ from kvstore.core.errors import (
 )
 
 from ._atomic_cases import AtomicCases
+from ._cache_aside import CacheAsideCases
 from ._properties import (
     PROPERTY_SETTINGS,
     as_json,
@@ -84,7 +85,7 @@ def _operations_on(collection: Any, key: Any) -> dict[str, _Operation]:
     return operations
 
 
-class StoreConformance(AtomicCases):
+class StoreConformance(AtomicCases, CacheAsideCases):
     """Subclass this in a backend's tests and provide the ``store`` fixture.
 
     The fixture yields an empty store and closes it afterwards. Set ``capabilities``

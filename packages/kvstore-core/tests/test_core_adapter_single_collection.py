@@ -76,3 +76,22 @@ async def test_single_collection_adapter_over_a_protocol_only_store_refuses_atom
     with pytest.raises(UnsupportedOperationError, match=r"SingleCollectionAdapter does not .*take"):
         await adapter.take("k")
     assert await adapter.get("k") == {"v": 1}
+
+
+async def test_get_or_set_computes_once_in_the_adapters_collection() -> None:
+    inner = SimpleStore()
+    users = SingleCollectionAdapter(inner, "users")
+    calls = 0
+
+    async def load() -> dict[str, str]:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.01)
+        return {"name": "Ada"}
+
+    values = await asyncio.gather(*(users.get_or_set("ada", load, ttl=60) for _ in range(10)))
+    assert values == [{"name": "Ada"}] * 10
+    assert calls == 1
+    assert await inner.get("users", "ada") == {"name": "Ada"}
+    assert await users.get_or_set("ada", load) == {"name": "Ada"}
+    assert calls == 1

@@ -9,7 +9,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Union
 
 from . import _envelope
-from ._lease import check_support, lease_seconds, under_lease
+from ._lease import lease_seconds, leasing, under_lease
+from ._protocol import KVStoreProtocol
 from ._single_flight import share
 from ._validation import TTL, check_name, normalize_ttl
 from .errors import SerializationError
@@ -24,7 +25,7 @@ _decode = json.JSONDecoder().decode
 
 
 async def get_or_set(
-    store: BaseKVStore,
+    store: KVStoreProtocol | BaseKVStore,
     collection: str,
     key: str,
     factory: Factory,
@@ -41,7 +42,7 @@ async def get_or_set(
     normalize_ttl(ttl)  # a bad TTL fails on a hit too, not only on the miss that stores it
     seconds = lease_seconds(lease)
     if seconds is not None:
-        check_support(store)
+        leasing(store)
     value = await store.get(collection, key)
     if value is not None:
         return value
@@ -54,7 +55,7 @@ async def get_or_set(
 
 
 async def _fill(
-    store: BaseKVStore,
+    store: KVStoreProtocol | BaseKVStore,
     collection: str,
     key: str,
     factory: Factory,
@@ -66,18 +67,18 @@ async def _fill(
     if lease is None:
         return await compute()
     return await under_lease(
-        store, collection, key, lease, compute, partial(_read, store, collection, key)
+        leasing(store), collection, key, lease, compute, partial(_read, store, collection, key)
     )
 
 
-async def _read(store: BaseKVStore, collection: str, key: str) -> str | None:
+async def _read(store: KVStoreProtocol | BaseKVStore, collection: str, key: str) -> str | None:
     """The live value as JSON text, or None."""
     value = await store.get(collection, key)
     return None if value is None else _envelope.encode_value(collection, key, value)
 
 
 async def _read_or_compute(
-    store: BaseKVStore, collection: str, key: str, factory: Factory, ttl: TTL
+    store: KVStoreProtocol | BaseKVStore, collection: str, key: str, factory: Factory, ttl: TTL
 ) -> str:
     """Read the entry again (a flight that ended just before this one may have stored it),
     else compute it, check it, store it and return it as JSON text."""

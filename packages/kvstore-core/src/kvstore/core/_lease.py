@@ -51,15 +51,24 @@ def lease_seconds(lease: object) -> float | None:
     return seconds
 
 
-def check_support(store: BaseKVStore) -> None:
-    """Raise UnsupportedOperationError unless ``store`` has the operations a lease needs."""
-    missing = NEEDED - store.atomic_operations
-    if missing:
-        raise UnsupportedOperationError(
-            f"{type(store).__name__} does not implement {', '.join(sorted(missing))}, which "
-            "get_or_set(lease=...) needs: call it without lease= (single flight stays "
-            "within the process)"
-        )
+def leasing(store: object) -> BaseKVStore:
+    """Return ``store`` if it has the atomic operations a lease is made of.
+
+    Raises:
+        UnsupportedOperationError: it has not (or is not a ``BaseKVStore``).
+    """
+    from ._base import BaseKVStore
+
+    missing = NEEDED
+    if isinstance(store, BaseKVStore):
+        missing = NEEDED - store.atomic_operations
+        if not missing:
+            return store
+    raise UnsupportedOperationError(
+        f"{type(store).__name__} does not implement {', '.join(sorted(missing))}, which "
+        "get_or_set(lease=...) needs: call it without lease= (single flight stays within "
+        "the process)"
+    )
 
 
 def lease_key(collection: str, key: str) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ValidationError
@@ -357,6 +358,59 @@ class PydanticAdapter(Generic[ModelT]):
             InvalidValueError: the live value is not a counter, or ``amount`` not an int.
         """
         return await self._atomic("increment").increment(collection, key, amount, ttl=ttl)
+
+    async def get_or_set(
+        self,
+        collection: str,
+        key: str,
+        factory: Callable[[], Awaitable[ModelT] | ModelT],
+        *,
+        ttl: TTL = None,
+        lease: TTL = None,
+    ) -> ModelT:
+        """Return the live value as a model, or compute it with ``factory()``, store it and
+        return it: the wrapped store's ``get_or_set`` (one computation for concurrent
+        callers; with ``lease=``, across processes too), models in and out.
+
+        Args:
+            factory: an async callable, or a plain one, returning a model instance.
+            ttl: the TTL the computed value is stored with.
+            lease: seconds of a cross-process lease (see docs/caching.md).
+
+        Returns:
+            A new model instance for each caller. Stored data that does not validate
+            raises ``DeserializationError``; with ``invalid_as_miss`` it is computed
+            again and replaced.
+
+        Raises:
+            SerializationError: the factory returned something that is not an instance
+                of the model, or cannot be dumped; every caller gets it, nothing is stored.
+            TypeError: the wrapped store has no ``get_or_set`` (any kvstore store has).
+        """
+        get_or_set = getattr(self.store, "get_or_set", None)
+        if get_or_set is None:
+            raise TypeError(
+                f"{type(self.store).__name__} has no get_or_set: give PydanticAdapter a "
+                "kvstore store or wrapper (a BaseKVStore)"
+            )
+
+        async def dumped() -> dict[str, Any]:
+            model = factory()
+            if inspect.isawaitable(model):
+                model = await model
+            return self._dump(collection, key, model)
+
+        for _ in range(2):
+            value = await get_or_set(collection, key, dumped, ttl=ttl, lease=lease)
+            model: ModelT | None = self._load(collection, key, value)
+            if model is not None:
+                return model
+            # invalid_as_miss: the invalid entry reads as a miss, so it is computed again.
+            await self.store.delete(collection, key)
+        raise DeserializationError(
+            f"stored data is still not a valid {self.model.__name__} after replacing it "
+            f"(collection {collection!r}, key {key!r}): another writer stores invalid data"
+        )
 
     def __repr__(self) -> str:
         return f"PydanticAdapter({self.store!r}, {self.model.__name__})"

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from .._atomic import Versioned, unsupported
 from .._base import BaseKVStore, Value
+from .._cache_aside import Factory, get_or_set
 from .._protocol import KVStoreProtocol
 from .._ttl_info import TTLInfo
 from .._validation import TTL, check_collection
@@ -102,6 +103,13 @@ class SingleCollectionAdapter:
     async def increment(self, key: str, amount: int = 1, *, ttl: TTL = None) -> int:
         """Add ``amount`` to the counter ``{"count": n}`` of ``key``; return the new count."""
         return await self._atomic("increment").increment(self.collection, key, amount, ttl=ttl)
+
+    async def get_or_set(
+        self, key: str, factory: Factory, *, ttl: TTL = None, lease: TTL = None
+    ) -> Value:
+        """Return the live value of ``key``, or compute, store and return it (see
+        ``BaseKVStore.get_or_set``: one computation for concurrent callers)."""
+        return await get_or_set(self.store, self.collection, key, factory, ttl, lease)
 
     def __repr__(self) -> str:
         return f"SingleCollectionAdapter({self.store!r}, collection={self.collection!r})"

@@ -23,6 +23,7 @@ BENCHMARKS = [
     "sync",
     "wrappers",
     "wrappers_atomic",
+    "cache_aside",
 ]
 
 

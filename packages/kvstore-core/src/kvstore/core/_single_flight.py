@@ -14,7 +14,7 @@ Name = tuple[int, asyncio.AbstractEventLoop, str, str]
 
 
 class Flight(Generic[T]):
-    """One computation in flight, and how many callers still wait for it."""
+    """One computation in flight, and a future for each caller still waiting for it."""
 
     __slots__ = ("owner", "task", "waiters")
 
@@ -22,13 +22,14 @@ class Flight(Generic[T]):
         self.owner = owner
         """The store: held so that its id stays unique while the flight is registered."""
         self.task = task
-        self.waiters = 0
+        self.waiters: set[asyncio.Future[T]] = set()
+        """One future per caller: cancelling a caller cancels its own future only."""
 
 
 _FLIGHTS: dict[Name, Flight[Any]] = {}
 """The flights running now. An entry leaves when its computation ends (or is abandoned),
 so a key asked for once leaves nothing behind. Keyed by event loop: a caller only ever
-awaits a task of its own loop, and each loop's entries are touched by its thread only."""
+awaits a future of its own loop, and each loop's entries are touched by its thread only."""
 
 
 async def share(
@@ -48,20 +49,39 @@ async def share(
     if flight is None:
         flight = Flight(owner, loop.create_task(compute(), name="kvstore.get_or_set"))
         _FLIGHTS[name] = flight
-        flight.task.add_done_callback(partial(_forget, name, flight))
-    flight.waiters += 1
+        flight.task.add_done_callback(partial(_land, name, flight))
+    waiter: asyncio.Future[T] = loop.create_future()
+    flight.waiters.add(waiter)
     try:
-        return await asyncio.shield(flight.task)
+        return await waiter
     except asyncio.CancelledError:
-        flight.waiters -= 1
-        if flight.waiters == 0 and not flight.task.done():
+        flight.waiters.discard(waiter)
+        if not flight.waiters and not flight.task.done():
             # The next caller starts a fresh computation rather than join a cancelled one.
             _forget(name, flight)
             flight.task.cancel()
         raise
 
 
-def _forget(name: Name, flight: Flight[Any], _: object = None) -> None:
+def _land(name: Name, flight: Flight[T], task: asyncio.Task[T]) -> None:
+    """Hand the finished computation's outcome to every caller still waiting."""
+    _forget(name, flight)
+    waiters, flight.waiters = flight.waiters, set()
+    if task.cancelled():
+        for waiter in waiters:
+            waiter.cancel()
+        return
+    error = task.exception()
+    for waiter in waiters:
+        if waiter.done():
+            continue
+        if error is not None:
+            waiter.set_exception(error)
+        else:
+            waiter.set_result(task.result())
+
+
+def _forget(name: Name, flight: Flight[Any]) -> None:
     """Unregister ``flight`` unless a newer flight of the same name replaced it."""
     if _FLIGHTS.get(name) is flight:
         del _FLIGHTS[name]

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from kvstore.core import BaseKVStore, InvalidKeyError, InvalidTTLError, SerializationError
+from kvstore.core._lease import LEASE_COLLECTION, lease_key
 from kvstore.core._single_flight import flights_in_progress
-from kvstore.core.errors import ReadOnlyError
+from kvstore.core.errors import ReadOnlyError, UnsupportedOperationError
 from kvstore.core.stores import NullStore, SimpleStore
 from kvstore.core.wrappers import (
     PrefixCollectionWrapper,
@@ -297,3 +298,82 @@ async def test_a_ttl_clamp_wrapper_clamps_the_stored_ttl() -> None:
     await TTLClampWrapper(inner, 1, 100).get_or_set("c", "k", Factory(), ttl=10_000)
     info = await inner.ttl("c", "k")
     assert info is not None and info.ttl == 100
+
+
+# -- the lease ------------------------------------------------------------------------------
+
+
+async def test_a_lease_is_held_while_computing_and_removed_after(store: SimpleStore) -> None:
+    factory = Factory(gated=True)
+    caller = asyncio.ensure_future(store.get_or_set("c", "k", factory, lease=30))
+    await asyncio.wait_for(factory.started.wait(), STEP)
+    lease = await store.get(LEASE_COLLECTION, lease_key("c", "k"))
+    assert lease is not None and set(lease) == {"holder", "host", "pid"}
+    info = await store.ttl(LEASE_COLLECTION, lease_key("c", "k"))
+    assert info is not None and info.ttl == 30
+    factory.gate.set()
+    assert await asyncio.wait_for(caller, STEP) == {"v": 1}
+    assert await store.list_collections() == ["c"]
+
+
+async def test_a_caller_waits_for_another_holder_and_reads_what_it_stored(
+    store: SimpleStore,
+) -> None:
+    assert await store.add(LEASE_COLLECTION, lease_key("c", "k"), {"holder": "x"}, ttl=30)
+    factory = Factory()
+    caller = asyncio.ensure_future(store.get_or_set("c", "k", factory, lease=30))
+    await asyncio.sleep(0.05)
+    assert not caller.done()  # waiting for the holder
+    await store.put("c", "k", {"from": "the holder"})
+    assert await asyncio.wait_for(caller, STEP) == {"from": "the holder"}
+    assert factory.calls == 0
+
+
+async def test_a_dead_holders_lease_expires_and_the_waiter_computes(store: SimpleStore) -> None:
+    assert await store.add(LEASE_COLLECTION, lease_key("c", "k"), {"holder": "dead"}, ttl=0.2)
+    factory = Factory()
+    assert await asyncio.wait_for(store.get_or_set("c", "k", factory, lease=0.2), STEP) == {"v": 1}
+    assert factory.calls == 1
+
+
+async def test_a_holder_whose_lease_expired_leaves_the_next_holders_lease(
+    store: SimpleStore,
+) -> None:
+    factory = Factory(gated=True)
+    caller = asyncio.ensure_future(store.get_or_set("c", "k", factory, lease=0.1))
+    await asyncio.wait_for(factory.started.wait(), STEP)
+    name = lease_key("c", "k")
+    await asyncio.sleep(0.15)  # the first holder's lease has expired
+    assert await store.add(LEASE_COLLECTION, name, {"holder": "next"}, ttl=60)
+    factory.gate.set()
+    assert await asyncio.wait_for(caller, STEP) == {"v": 1}
+    assert await store.get(LEASE_COLLECTION, name) == {"holder": "next"}
+
+
+async def test_a_lease_through_a_renaming_wrapper_is_renamed_with_the_entry() -> None:
+    inner = SimpleStore()
+    store = PrefixCollectionWrapper(inner, "app")
+    factory = Factory(gated=True)
+    caller = asyncio.ensure_future(store.get_or_set("c", "k", factory, lease=30))
+    await asyncio.wait_for(factory.started.wait(), STEP)
+    assert await inner.list_collections() == [f"app__{LEASE_COLLECTION}"]
+    factory.gate.set()
+    await asyncio.wait_for(caller, STEP)
+    assert await inner.list_collections() == ["app__c"]
+
+
+async def test_a_lease_on_a_store_without_add_is_refused_before_anything() -> None:
+    class NoAtomics(SimpleStore):
+        atomic_operations = frozenset()
+
+    store = NoAtomics()
+    factory = Factory()
+    with pytest.raises(UnsupportedOperationError, match=r"NoAtomics .*add.*lease"):
+        await store.get_or_set("c", "k", factory, lease=5)
+    assert factory.calls == 0
+    assert await store.get_or_set("c", "k", factory) == {"v": 1}  # without a lease it works
+
+
+def test_lease_keys_are_injective() -> None:
+    pairs = [("a", "b:c"), ("a:b", "c"), ('a"', "b"), ("a", '"b'), ("a,b", "c"), ("a", "b,c")]
+    assert len({lease_key(*pair) for pair in pairs}) == len(pairs)

@@ -41,6 +41,7 @@ def test_core_exports() -> None:
         "UnsupportedOperationError",
         "ValueTooLargeError",
         "Versioned",
+        "cached",
         "open_store",
         "redact",
         "registered_schemes",

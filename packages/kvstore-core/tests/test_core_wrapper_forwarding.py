@@ -50,6 +50,8 @@ SAMPLES: dict[str, Any] = {
     "limit": 10,
     "version": None,
     "amount": 1,
+    "factory": lambda: {"count": 1},
+    "lease": 5,
 }
 """An argument for each parameter name the methods take."""
 
@@ -134,6 +136,15 @@ REACHES_AS: dict[tuple[type[BaseKVStore], str], set[str]] = {
     (EncryptionWrapper, "increment"): {"get_versioned", "ttl", "put_versioned"},
 }
 """Operations a wrapper serves with other operations of the store it wraps (documented)."""
+COMPOSED: dict[str, tuple[str, ...]] = {"get_or_set": ("get",)}
+"""Methods BaseKVStore builds from its own public ones (on a hit, as the samples make it), so
+a wrapper runs them through those: it needs no forwarding code for them."""
+
+
+def reaches_as(wrapper: type[BaseKVStore], name: str) -> set[str]:
+    """The operations of the wrapped store that ``name`` called on ``wrapper`` reaches."""
+    parts = COMPOSED.get(name, (name,))
+    return set().union(*(REACHES_AS.get((wrapper, part), {part}) for part in parts))
 
 
 def test_every_exported_wrapper_is_checked() -> None:
@@ -155,7 +166,7 @@ async def test_every_method_reaches_the_wrapped_store(
     await store.put("c", "k", {"count": 1})
     inner.calls.clear()
     await call(store, name)
-    assert REACHES_AS.get((wrapper, name), {name}) <= inner.names()
+    assert reaches_as(wrapper, name) <= inner.names()
 
 
 @pytest.mark.parametrize("name", PUBLIC_METHODS)
@@ -174,7 +185,7 @@ async def test_every_method_goes_through_the_around_hook(name: str) -> None:
     collection = (
         "c" if "collection" in inspect.signature(getattr(BaseKVStore, name)).parameters else None
     )
-    assert seen[0] == (name, collection)
+    assert seen[0] == (COMPOSED.get(name, (name,))[0], collection)
 
 
 @pytest.mark.parametrize("name", PUBLIC_METHODS)

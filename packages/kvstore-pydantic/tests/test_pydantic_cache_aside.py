@@ -98,7 +98,7 @@ async def test_a_store_without_get_or_set_is_a_type_error() -> None:
         async def get(self, collection: str, key: str) -> None:
             return None
 
-    users = PydanticAdapter(Bare(), User)  # type: ignore[arg-type]
+    users = PydanticAdapter(Bare(), User)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="has no get_or_set"):
         await users.get_or_set("users", "ada", lambda: ADA)
 

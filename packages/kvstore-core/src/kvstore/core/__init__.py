@@ -6,6 +6,7 @@ from ._atomic import Versioned as Versioned
 from ._base import BaseKVStore as BaseKVStore
 from ._base import Payload as Payload
 from ._boundary import DriverBoundary as DriverBoundary
+from ._cached import cached as cached
 from ._in_process import InProcessKVStore as InProcessKVStore
 from ._in_process import Record as Record
 from ._loops import PerLoop as PerLoop
@@ -79,6 +80,7 @@ __all__ = [
     "UnsupportedOperationError",
     "ValueTooLargeError",
     "Versioned",
+    "cached",
     "open_store",
     "redact",
     "registered_schemes",

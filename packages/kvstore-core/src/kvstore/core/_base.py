@@ -11,6 +11,7 @@ from typing_extensions import Self
 
 from . import _envelope, _optimistic
 from ._atomic import Versioned, check_amount, unsupported
+from ._cache_aside import Factory, get_or_set
 from ._ttl_info import TTLInfo
 from ._validation import (
     TTL,
@@ -403,6 +404,44 @@ class BaseKVStore:
             else:
                 results.append((document["value"], _envelope.ttl_info(document)))
         return results
+
+    async def get_or_set(
+        self,
+        collection: str,
+        key: str,
+        factory: Factory,
+        *,
+        ttl: TTL = None,
+        lease: TTL = None,
+    ) -> Value:
+        """Return the live value, or compute it with ``factory()``, store it and return it.
+
+        Concurrent callers on this store, collection and key (in one event loop) share
+        one call of ``factory``: all get its value, or all get its exception (and
+        nothing is stored). A cancelled caller does not cancel the call the others wait
+        for; when every caller waiting is cancelled, the call is cancelled too. The
+        store's own ``get`` and ``put`` (and ``add`` for the lease) do the reading and
+        writing, so every wrapper offers this unchanged.
+
+        Args:
+            factory: an async callable, or a plain one, returning the value (a JSON
+                object); a plain one runs on the event loop, so it must not block.
+            ttl: the TTL the computed value is stored with.
+            lease: seconds: callers in other processes or hosts wait for the one that
+                holds a lease on the entry instead of computing it too (needs ``add``,
+                ``get_versioned`` and ``put_versioned``; see docs/caching.md).
+
+        Returns:
+            A fresh dict: the stored value, or the computed one as the store returns it.
+
+        Raises:
+            SerializationError: the factory returned something that is not a valid value
+                (every caller gets it; nothing is stored).
+            InvalidKeyError, InvalidTTLError: bad names, ttl or lease.
+            UnsupportedOperationError: ``lease`` on a store without the operations it needs.
+            Whatever the factory raises.
+        """
+        return await get_or_set(self, collection, key, factory, ttl, lease)
 
     async def keys(self, collection: str, *, limit: int | None = None) -> list[str]:
         """Return the collection's live keys, all of them unless ``limit`` is given.

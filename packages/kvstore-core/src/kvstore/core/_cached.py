@@ -28,6 +28,9 @@ is an object of exactly that one member, which would otherwise read back unwrapp
 class Cached(Protocol[P, T_co]):
     """A function decorated by :func:`cached`: call it as the original."""
 
+    __name__: str
+    __qualname__: str
+
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, T_co]: ...
 
     def cache_key(self, *args: P.args, **kwargs: P.kwargs) -> str:
@@ -165,11 +168,13 @@ def _check_json(function: Callable[..., Any], where: str, value: object) -> None
     if value is None or kind is str or kind is bool or kind is int:
         return
     if kind is list:
-        for index, member in enumerate(value):  # type: ignore[arg-type]
+        members: list[object] = value  # type: ignore[assignment]
+        for index, member in enumerate(members):
             _check_json(function, f"{where}[{index}]", member)
         return
     if kind is dict:
-        for name, member in value.items():  # type: ignore[attr-defined]
+        mapping: dict[object, object] = value  # type: ignore[assignment]
+        for name, member in mapping.items():
             if type(name) is not str:
                 _refuse(function, where, f"a dict with a {type(name).__name__} key")
             _check_json(function, f"{where}[{name!r}]", member)

@@ -172,7 +172,7 @@ class CacheAsideCases(KitCases):
             ),
             STEP,
         )
-        assert values == [{"v": "leased"}] * 2
+        assert list(values) == [{"v": "leased"}] * 2
         assert len(factory.calls) == 1
         await self.settle(store)
         assert await store.list_collections() == ["cache"]  # the lease was removed

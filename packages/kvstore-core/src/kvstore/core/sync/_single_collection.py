@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Generic
 
 from .._atomic import Versioned
@@ -87,6 +87,20 @@ class SyncSingleCollectionAdapter(Generic[V]):
     def increment(self, key: str, amount: int = 1, *, ttl: TTL = None) -> int:
         """Add ``amount`` to the counter ``{"count": n}`` of ``key``; return the new count."""
         return self.store.increment(self.collection, key, amount, ttl=ttl)
+
+    # -- cache-aside ----------------------------------------------------------------------
+
+    def get_or_set(
+        self,
+        key: str,
+        factory: Callable[[], Awaitable[V] | V],
+        *,
+        ttl: TTL = None,
+        lease: TTL = None,
+    ) -> V:
+        """Return the live value of ``key``, or compute, store and return it (one computation
+        for concurrent callers; a plain factory runs in a worker thread)."""
+        return self.store.get_or_set(self.collection, key, factory, ttl=ttl, lease=lease)
 
     def __repr__(self) -> str:
         return f"SyncSingleCollectionAdapter({self.store!r}, collection={self.collection!r})"

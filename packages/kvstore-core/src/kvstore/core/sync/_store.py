@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import inspect
 import os
 import threading
 import weakref
@@ -73,6 +74,16 @@ class _Store(Operations[V], Protocol[V]):
     async def increment(
         self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
     ) -> int: ...
+
+    async def get_or_set(
+        self,
+        collection: str,
+        key: str,
+        factory: Callable[[], Awaitable[V] | V],
+        *,
+        ttl: TTL = None,
+        lease: TTL = None,
+    ) -> V: ...
 
     async def get_with_ttl(self, collection: str, key: str) -> tuple[V | None, TTLInfo | None]: ...
 
@@ -190,6 +201,27 @@ class SyncStore(Generic[V]):
     def increment(self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None) -> int:
         """Add ``amount`` to the counter and return the count (``store.increment``)."""
         return self._call(self._store.increment, collection, key, amount, ttl=ttl)
+
+    # -- cache-aside ----------------------------------------------------------------------------
+
+    def get_or_set(
+        self,
+        collection: str,
+        key: str,
+        factory: Callable[[], Awaitable[V] | V],
+        *,
+        ttl: TTL = None,
+        lease: TTL = None,
+    ) -> V:
+        """Return the live value, or compute it with ``factory()``, store it and return it;
+        concurrent callers from any threads share one computation (``store.get_or_set``).
+
+        A plain (blocking) factory runs in a worker thread of the facade's loop, so other
+        threads' calls go on meanwhile; an ``async def`` factory runs on the loop itself.
+        """
+        return self._call(
+            self._store.get_or_set, collection, key, _off_the_loop(factory), ttl=ttl, lease=lease
+        )
 
     # -- beyond the protocol --------------------------------------------------------------
 
@@ -378,6 +410,23 @@ def _close_of(store: object) -> Callable[[], Awaitable[object]]:
 
 async def _nothing() -> None:
     """Close what has nothing to close."""
+
+
+def _off_the_loop(factory: Callable[[], Awaitable[T] | T]) -> Callable[[], Awaitable[T] | T]:
+    """``factory``, made to run in a worker thread unless it is an async function: a
+    blocking factory on the loop thread would stall every other thread's calls."""
+    if not callable(factory) or inspect.iscoroutinefunction(factory):
+        return factory  # not callable: get_or_set says so
+    if inspect.iscoroutinefunction(getattr(factory, "__call__", None)):  # noqa: B004
+        return factory
+
+    async def in_a_thread() -> T:
+        result = await asyncio.to_thread(factory)
+        if inspect.isawaitable(result):
+            return await result
+        return result
+
+    return in_a_thread
 
 
 async def _await(call: Callable[[], Awaitable[T]]) -> T:

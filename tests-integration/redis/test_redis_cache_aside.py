@@ -12,14 +12,7 @@ from kvtest_cache_aside import calls, first_call, start_workers
 from kvstore.core._lease import LEASE_COLLECTION
 from kvstore.redis import RedisStore
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.xfail(
-        not {"add", "get_versioned", "put_versioned"} <= RedisStore.atomic_operations,
-        reason="RedisStore does not implement the atomic operations a lease needs yet",
-        strict=True,
-    ),
-]
+pytestmark = pytest.mark.slow
 
 
 async def test_four_processes_on_a_cold_key_compute_once(

@@ -3,8 +3,9 @@
 ``Redis.execute_command`` takes a connection from the pool under a lock, polls the socket to
 check it is still usable, wraps the round trip in a retry closure, looks up a reply callback
 and puts the connection back under the lock: about 40% of a ``GET``'s client-side cost on
-the development machine. A :class:`Lender` makes its own connections with the pool's
-settings (``ConnectionPool.make_connection``) and lends them to one call at a time, first
+the development machine. A :class:`Lender` makes its own connections (on a standalone server
+with the pool's settings, ``ConnectionPool.make_connection``; on a cluster one lender per node,
+see ``_cluster.py``) and lends them to one call at a time, first
 come first served, so a call pays for none of that. A connection that broke (server
 restart, dropped socket) is detected by the command itself and the command is retried on it
 once redis-py has reconnected it.
@@ -17,7 +18,6 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from redis.asyncio import ConnectionPool
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
@@ -35,8 +35,9 @@ class Lender:
     """Lends at most ``limit`` connections, one per call, first come first served.
 
     Args:
-        pool: the standalone client's pool, whose settings each connection is made with (the
-            lender opens, keeps and closes its connections itself; the pool holds none).
+        connect: makes a new (not yet connected) connection, for example the standalone
+            client's ``connection_pool.make_connection`` (the lender opens, keeps and closes
+            its connections itself; the pool holds none).
         limit: connections open at most; further callers wait in line for one.
         retries: how often a command that failed on a broken connection is sent again.
         backoff: seconds to wait before each retry (the n-th retry waits ``backoff(n)``).
@@ -47,13 +48,13 @@ class Lender:
 
     def __init__(
         self,
-        pool: ConnectionPool,
+        connect: Callable[[], AbstractConnection],
         limit: int,
         retries: int,
         backoff: Callable[[int], float],
         watchdog: Watchdog,
     ) -> None:
-        self._pool = pool
+        self._connect = connect
         self._watchdog = watchdog
         self._limit = limit
         self._retries = retries
@@ -121,7 +122,7 @@ class Lender:
         """A connection when none is idle: a new one (it connects on first use), or the next
         one freed, in the order callers asked."""
         if len(self._opened) < self._limit:
-            connection: AbstractConnection = self._pool.make_connection()  # type: ignore[no-untyped-call]
+            connection = self._connect()
             self._opened.append(connection)
             return connection
         waiter: asyncio.Future[AbstractConnection] = asyncio.get_running_loop().create_future()

@@ -369,7 +369,7 @@ class RedisStore(BaseKVStore):
         lender = None
         if not isinstance(client, RedisCluster):
             lender = Lender(
-                client.connection_pool,
+                client.connection_pool.make_connection,
                 self._max_connections,
                 self._retries,
                 self._backoff.compute,

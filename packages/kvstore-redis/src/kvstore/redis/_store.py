@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import redis
 from redis.asyncio import ConnectionPool, Redis, RedisCluster
+from redis.asyncio.connection import AbstractConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import (
@@ -42,6 +43,7 @@ from kvstore.core.errors import (
 )
 
 from ._autopipeline import AutoPipeline, Command
+from ._cluster import Router
 from ._config import (
     CLUSTER_SCHEMES,
     check_int,
@@ -122,11 +124,17 @@ class _Connections:
     ``single`` runs one command and ``batch`` a pipeline (each command's reply or error
     reply, in order): through a :class:`Lender` when given one (the store's own standalone
     client), else through the client. ``send`` runs a single-key command, auto-pipelined if
-    asked for.
+    asked for; on the store's own cluster client (``node_lender`` given) it goes to a lender
+    of the key's node (see ``_cluster.py``).
     """
 
     def __init__(
-        self, client: Client, limit: int, lender: Lender | None, auto_pipelining: bool
+        self,
+        client: Client,
+        limit: int,
+        lender: Lender | None,
+        auto_pipelining: bool,
+        node_lender: Callable[[Callable[[], AbstractConnection]], Lender] | None = None,
     ) -> None:
         self.client = client
         self.cluster = client if isinstance(client, RedisCluster) else None
@@ -142,11 +150,15 @@ class _Connections:
         self.batch: Callable[[list[Command]], Awaitable[list[Any]]] = self._client_pipeline
         if lender is not None:
             self.single, self.batch = lender.command, lender.pipeline
-        self.send = (
-            AutoPipeline(asyncio.get_running_loop(), self.single, self.batch).execute
-            if auto_pipelining
-            else self.single
-        )
+        self.router: Router | None = None
+        self.send: Callable[[Command], Awaitable[Any]]
+        if node_lender is not None and self.cluster is not None:
+            self.router = Router(self.cluster, node_lender, auto_pipelining, self._client_command)
+            self.send = self.router.command
+        elif auto_pipelining:
+            self.send = AutoPipeline(asyncio.get_running_loop(), self.single, self.batch).execute
+        else:
+            self.send = self.single
 
     async def _client_command(self, command: Command) -> Any:
         return await self.run(lambda client: client.execute_command(*command))
@@ -196,6 +208,8 @@ class _Connections:
         with contextlib.suppress(*_DRIVER_ERRORS):
             if self.lender is not None:
                 await self.lender.close()
+            if self.router is not None:
+                await self.router.close()
             await self.client.aclose()
 
 
@@ -363,18 +377,26 @@ class RedisStore(BaseKVStore):
         """A new client for the running event loop (the one built by the constructor, first).
 
         A standalone client's commands go straight to connections the store lends, each call
-        bounded by one deadline (a cluster client routes by slot and times out by itself).
+        bounded by one deadline; so do a cluster's single-key commands, on connections the
+        store lends per node (the cluster client routes the rest, and times out by itself).
         """
         client, self._unused = self._unused or self._new_client(), None
-        lender = None
-        if not isinstance(client, RedisCluster):
-            lender = Lender(
-                client.connection_pool.make_connection,
-                self._max_connections,
-                self._retries,
-                self._backoff.compute,
-                Watchdog(asyncio.get_running_loop(), self._timeout),
-            )
+        watchdog = Watchdog(asyncio.get_running_loop(), self._timeout)
+        if isinstance(client, RedisCluster):
+            limit, backoff = self._max_connections, self._backoff.compute
+
+            def node_lender(connect: Callable[[], AbstractConnection]) -> Lender:
+                # No retries of its own: a failed command goes to the cluster client.
+                return Lender(connect, limit, 0, backoff, watchdog)
+
+            return _Connections(client, limit, None, self._auto_pipelining, node_lender)
+        lender = Lender(
+            client.connection_pool.make_connection,
+            self._max_connections,
+            self._retries,
+            self._backoff.compute,
+            watchdog,
+        )
         return _Connections(client, self._max_connections, lender, self._auto_pipelining)
 
     # -- primitives ---------------------------------------------------------------------

@@ -131,9 +131,24 @@ def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     if url := os.environ.get("KVSTORE_REDIS_CLUSTER_URL"):
         yield url
         return
+    with local_cluster(tmp_path_factory.mktemp("redis-cluster")) as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def redis_cluster_processes(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, list[RedisProcess]]]:
+    """A private 3-master cluster (URL and nodes) the tests of a module may pause."""
+    with local_cluster(tmp_path_factory.mktemp("redis-cluster-private")) as cluster:
+        yield cluster
+
+
+@contextlib.contextmanager
+def local_cluster(base: Path) -> Iterator[tuple[str, list[RedisProcess]]]:
+    """Start three local ``redis-server`` masters joined as a cluster; stop them afterwards."""
     if not (shutil.which("redis-server") and shutil.which("redis-cli")):
         _unavailable("no Redis cluster")
-    base = tmp_path_factory.mktemp("redis-cluster")
     nodes = []
     try:
         for index in range(3):
@@ -154,7 +169,7 @@ def redis_cluster_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
             check=True, capture_output=True, timeout=STARTUP_TIMEOUT,
         )  # fmt: skip
         _wait_for_cluster(nodes)
-        yield f"redis+cluster://127.0.0.1:{nodes[0].port}"
+        yield f"redis+cluster://127.0.0.1:{nodes[0].port}", nodes
     finally:
         for node in nodes:
             node.stop()

@@ -221,3 +221,36 @@ async def test_a_cancelled_cluster_call_leaves_no_reply_behind(
     pause(False)
     assert await store.get("c", b) == {"v": "b"}
     await store.close()
+
+
+@pytest.mark.parametrize("where", ["url", "host"])
+async def test_the_stores_own_connections_leave_the_bound_to_the_watchdog(
+    redis_process: Any, where: str
+) -> None:
+    """No redis-py socket_timeout on the connections the store lends (redis-py 8.1 defaults a
+    connection's to 5 s, which would cut a longer bound short and cost a wait_for per send)."""
+    if where == "url":
+        store = RedisStore(url=redis_process.url, socket_timeout=30)
+    else:
+        store = RedisStore(host="127.0.0.1", port=redis_process.port, socket_timeout=30)
+    await store.put("c", "k", {"v": 1})
+    lender = store._loops.get().lender
+    assert lender is not None
+    assert [connection.socket_timeout for connection in lender._opened] == [None]
+    await store.close()
+
+
+@pytest.mark.cluster
+async def test_the_stores_own_cluster_connections_leave_the_bound_to_the_watchdog(
+    redis_cluster_url: str,
+) -> None:
+    store = RedisStore(url=redis_cluster_url, prefix=f"deadline-{uuid.uuid4().hex[:8]}:")
+    await store.exists("c", "warm-up")  # discovers the cluster (calls before go through it)
+    await asyncio.gather(*(store.put("c", f"k{n}", {"v": n}) for n in range(16)))
+    router = store._loops.get().router
+    assert router is not None
+    opened = [connection for lender in router._lenders for connection in lender._opened]
+    assert opened
+    assert {connection.socket_timeout for connection in opened} == {None}
+    await store.clear_collection("c")
+    await store.close()

@@ -291,7 +291,8 @@ class RedisStore(BaseKVStore):
             base=_RETRY_BACKOFF_BASE, cap=_RETRY_BACKOFF_CAP
         )
         # No socket_timeout on a standalone client: the store bounds each whole call itself
-        # (see _deadline.py), where redis-py would wrap every send and every read.
+        # (see _deadline.py), where redis-py would wrap every send and every read. It is set
+        # to None there (not left out): redis-py 8.1 defaults a connection's to 5 s (6.4: none).
         options: dict[str, Any] = {
             "socket_connect_timeout": connect_timeout,
             "retry": Retry(self._backoff, retries),
@@ -348,7 +349,12 @@ class RedisStore(BaseKVStore):
         self._where = f"host={host!r}, port={port!r}, db={db!r}"
         return lambda: Redis.from_pool(
             ConnectionPool(
-                host=host, port=port, db=db, username=username, password=password, **options
+                host=host,
+                port=port,
+                db=db,
+                username=username,
+                password=password,
+                **{"socket_timeout": None, **options},
             )
         )
 
@@ -362,7 +368,9 @@ class RedisStore(BaseKVStore):
         else:
 
             def new_client() -> Client:
-                return Redis.from_pool(ConnectionPool.from_url(url, **options))
+                return Redis.from_pool(
+                    ConnectionPool.from_url(url, **{"socket_timeout": None, **options})
+                )
 
         try:
             new_client()

@@ -229,8 +229,9 @@ class RedisStore(BaseKVStore):
         prefix: every Redis key the store reads, writes or scans starts with it.
         socket_timeout: seconds a call may take once it has a connection, to its last reply
             (connecting and retries included); a call past it raises StoreConnectionError,
-            within an eighth of the bound after it. On a cluster, redis-py's timeout of
-            each send and each read (a handed-in client keeps its own timeouts).
+            within an eighth of the bound after it. On a cluster the same for single-key
+            calls; batches, scans and calls redirected to another node keep redis-py's
+            timeout of each send and each read (a handed-in client keeps its own timeouts).
         socket_connect_timeout: seconds a connection attempt may take.
         retries: how many times a command that failed on a broken connection is retried
             on a new one (a server restart breaks every pooled connection).
@@ -390,6 +391,9 @@ class RedisStore(BaseKVStore):
         """
         client, self._unused = self._unused or self._new_client(), None
         watchdog = Watchdog(asyncio.get_running_loop(), self._timeout)
+        if isinstance(client, RedisCluster) and _reads_from_replicas(client):
+            # The store routes to primaries only: leave replica reads to the cluster client.
+            return _Connections(client, self._max_connections, None, self._auto_pipelining)
         if isinstance(client, RedisCluster):
             limit, backoff = self._max_connections, self._backoff.compute
 
@@ -730,6 +734,14 @@ async def _pipeline(client: Client, commands: list[Command]) -> list[Any]:
         pipe.execute_command(*command)
     replies: list[Any] = await pipe.execute(raise_on_error=False)
     return replies
+
+
+def _reads_from_replicas(cluster: RedisCluster) -> bool:
+    """True if the cluster client was asked to read from replicas (``client_options``)."""
+    return bool(
+        getattr(cluster, "read_from_replicas", False)
+        or getattr(cluster, "load_balancing_strategy", None)
+    )
 
 
 def _raise_first_error(replies: list[Any]) -> list[Any]:

@@ -235,8 +235,9 @@ class RedisStore(BaseKVStore):
         socket_connect_timeout: seconds a connection attempt may take.
         retries: how many times a command that failed on a broken connection is retried
             on a new one (a server restart breaks every pooled connection).
-        max_connections: connections the store opens at most (per node on a cluster);
-            more concurrent calls wait, first come first served, for a free one.
+        max_connections: connections the store opens at most (per node on a cluster, for
+            the single-key calls, and as many again in redis-py's cluster client for batches
+            and scans); more concurrent calls wait, first come first served, for a free one.
         scan_count: the ``COUNT`` hint of each ``SCAN`` page.
         client_options: further keyword arguments for the redis-py client the store
             creates (for example ``ssl_ca_certs``, ``ssl_certfile``, ``health_check_interval``).

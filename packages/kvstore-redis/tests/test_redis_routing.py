@@ -1,4 +1,5 @@
-"""Which single-key calls the store routes itself on a cluster (no server: nothing is sent)."""
+"""Which single-key calls the store routes itself on a cluster, and which commands it never
+sends twice (no server: nothing is sent)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from kvstore.redis import RedisStore
 from kvstore.redis._cluster import key_of
+from kvstore.redis._connections import applies_once
 
 URL = "redis+cluster://127.0.0.1:7000"
 
@@ -48,3 +50,22 @@ async def test_a_handed_in_cluster_client_is_not_routed_by_the_store() -> None:
 )
 def test_the_key_of_a_single_key_command(command: tuple[object, ...], key: bytes) -> None:
     assert key_of(command) == key
+
+
+@pytest.mark.parametrize(
+    ("command", "once"),
+    [
+        (("GET", b"k"), False),
+        (("SET", b"k", "NX"), False),  # a payload that reads NX is still a plain SET
+        (("SET", b"k", "{}", "PX", 1000), False),
+        (("SET", b"k", "{}", "NX"), True),
+        (("SET", b"k", "{}", "NX", "PX", 1000), True),
+        (("EVALSHA", "0" * 40, 1, b"k"), True),
+        (("EVAL", "return 1", 1, b"k"), True),
+        (("UNLINK", b"k"), False),
+    ],
+)
+def test_atomic_commands_are_the_ones_never_sent_twice(
+    command: tuple[object, ...], once: bool
+) -> None:
+    assert applies_once(command) is once

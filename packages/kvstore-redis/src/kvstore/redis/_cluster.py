@@ -27,7 +27,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ._autopipeline import AutoPipeline, Command
-from ._connections import Lender
+from ._connections import Lender, NotSent, applies_once
 
 Send = Callable[[Command], Awaitable[Any]]
 
@@ -110,7 +110,11 @@ class Router:
             return await send(command)
         except TimeoutError:
             raise
-        except (*_REDIRECTED, *_UNREACHED):
+        except _REDIRECTED:  # refused, so not run: the cluster client sends it where it goes
+            return await self._fallback(command)
+        except _UNREACHED as exc:
+            if applies_once(command) and not isinstance(exc, NotSent):
+                raise  # it may have run: sent again, it could apply twice
             return await self._fallback(command)
 
     def _add(self, node: ClusterNode) -> Send:

@@ -30,6 +30,21 @@ _BROKEN = (RedisConnectionError, RedisTimeoutError, OSError)
 
 Command = Sequence[Any]
 
+_SCRIPT_CALLS = frozenset({"EVALSHA", "EVAL"})
+
+
+def applies_once(command: Command) -> bool:
+    """True for a command that must not be sent again once it may have reached the server:
+    a script (every store script is an atomic operation) or ``SET ... NX``. Sent twice, an
+    applied ``add`` would answer False to its own writer, a ``take`` lose the value, an
+    ``increment`` count twice."""
+    return command[0] in _SCRIPT_CALLS or (command[0] == "SET" and "NX" in command[3:])
+
+
+class NotSent(RedisConnectionError):
+    """A command that applies once failed before anything was sent (its connection could not
+    be opened): sending it elsewhere cannot apply it twice."""
+
 
 class Lender:
     """Lends at most ``limit`` connections, one per call, first come first served.
@@ -88,18 +103,33 @@ class Lender:
         return replies
 
     async def _exchange(self, commands: Sequence[Command], single: bool) -> Any:
-        """Send ``commands`` on a lent connection within the bound; return the reply or replies."""
+        """Send ``commands`` on a lent connection within the bound; return the reply or replies.
+
+        A failure is retried on a reconnected connection, except for commands that apply once
+        (:func:`applies_once`): those are retried only while their connection cannot be
+        opened, and a failure after that is raised, since the server may have run them.
+        """
         connection = self._idle.pop() if self._idle else await self._next_free()
         watchdog = self._watchdog
         task = watchdog.begin()
+        once = applies_once(commands[0]) if single else any(map(applies_once, commands))
         try:
             attempt = 0
             while True:
+                sent = False
                 try:
+                    if once:
+                        if not connection.is_connected:
+                            await connection.connect()  # type: ignore[no-untyped-call]
+                        sent = True
                     return await _round_trip(connection, commands, single)
-                except _BROKEN:
+                except _BROKEN as exc:
                     attempt += 1
+                    if sent:
+                        raise
                     if attempt > self._retries:
+                        if once:
+                            raise NotSent(str(exc)) from exc
                         raise
                     delay = self._backoff(attempt)
                     if delay > 0:

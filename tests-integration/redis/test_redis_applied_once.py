@@ -9,79 +9,21 @@ connection (writing the same entry twice changes nothing); ``add``, ``take``,
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 import pytest
+from kvtest_proxy import ReplyDropper
 
 from kvstore.core.errors import StoreConnectionError
 from kvstore.redis import RedisStore
-
-
-class ReplyDropper:
-    """A TCP proxy to one Redis server that can lose the next reply it would pass back."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self._target = (host, port)
-        self.drop_next_reply = False
-        self.dropped = 0
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        return f"redis://127.0.0.1:{port}/0"
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def _serve(
-        self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
-    ) -> None:
-        this = asyncio.current_task()
-        assert this is not None
-        self._tasks.add(this)
-        server_in, server_out = await asyncio.open_connection(*self._target)
-        upstream = asyncio.ensure_future(self._pipe(client_in, server_out))
-        self._tasks.add(upstream)
-        try:
-            while data := await server_in.read(65536):
-                if self.drop_next_reply:
-                    self.drop_next_reply = False
-                    self.dropped += 1
-                    break  # the server ran the command; its reply never arrives
-                client_out.write(data)
-                await client_out.drain()
-        finally:
-            upstream.cancel()
-            self._tasks.discard(upstream)
-            self._tasks.discard(this)
-            for writer in (client_out, server_out):
-                writer.close()
-                with contextlib.suppress(ConnectionError):
-                    await writer.wait_closed()
-
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError):
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
 
 
 @pytest.fixture
 async def dropper(redis_url: str) -> AsyncIterator[tuple[ReplyDropper, str]]:
     address = urlsplit(redis_url)
     proxy = ReplyDropper(address.hostname or "127.0.0.1", address.port or 6379)
-    url = await proxy.start()
+    url = f"redis://127.0.0.1:{await proxy.start()}/0"
     yield proxy, url
     await proxy.close()
 
@@ -102,7 +44,7 @@ async def test_a_put_whose_reply_is_lost_is_sent_again(
 ) -> None:
     proxy, store = store_behind
     await store.put("c", "k", {"v": 1})
-    proxy.drop_next_reply = True
+    proxy.lose_reply()
     await store.put("c", "k", {"v": 2})  # retried on a new connection
     assert proxy.dropped == 1
     assert await store.get("c", "k") == {"v": 2}
@@ -113,7 +55,7 @@ async def test_an_increment_whose_reply_is_lost_is_not_sent_again(
 ) -> None:
     proxy, store = store_behind
     assert await store.increment("c", "n") == 1
-    proxy.drop_next_reply = True
+    proxy.lose_reply()
     with pytest.raises(StoreConnectionError):
         await store.increment("c", "n")
     assert proxy.dropped == 1
@@ -128,7 +70,7 @@ async def test_an_add_whose_reply_is_lost_is_not_sent_again(
     # The server has the script cached and the connection is open: the reply dropped is the
     # one of the add that ran.
     assert await store.add("c", "warm-up", {"v": 0}) is True
-    proxy.drop_next_reply = True
+    proxy.lose_reply()
     with pytest.raises(StoreConnectionError):
         await store.add("c", "k", {"v": "mine"})
     # Written once; sent again it would have answered False to the caller who wrote it.
@@ -143,7 +85,7 @@ async def test_a_take_whose_reply_is_lost_is_not_sent_again(
     await store.put("c", "k", {"v": 1})
     await store.put("c", "other", {"v": 2})
     assert await store.take("c", "warm-up") is None  # the script is cached
-    proxy.drop_next_reply = True
+    proxy.lose_reply()
     with pytest.raises(StoreConnectionError):
         await store.take("c", "k")
     assert await store.get("c", "k") is None
@@ -158,7 +100,7 @@ async def test_a_put_versioned_whose_reply_is_lost_is_not_sent_again(
     assert await store.put_versioned("c", "warm-up", {"v": 0}, version="stale") is False
     current = await store.get_versioned("c", "k")
     assert current is not None
-    proxy.drop_next_reply = True
+    proxy.lose_reply()
     with pytest.raises(StoreConnectionError):
         await store.put_versioned("c", "k", {"v": 2}, version=current.version)
     assert proxy.dropped == 1
@@ -171,7 +113,7 @@ async def test_an_atomic_operation_is_retried_while_its_connection_cannot_open(
     # Nothing was sent while the server cannot be reached, so trying again is safe: the
     # store keeps trying until its retries run out, then says so.
     proxy = ReplyDropper("127.0.0.1", urlsplit(redis_url).port or 6379)
-    url = await proxy.start()
+    url = f"redis://127.0.0.1:{await proxy.start()}/0"
     await proxy.close()  # the proxy's port now refuses connections
     store = RedisStore(url=url, prefix=fresh_prefix, retries=2, socket_timeout=5)
     try:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Literal, cast
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from elasticsearch import (
     ApiError,
     AsyncElasticsearch,
     AuthenticationException,
     AuthorizationException,
-    ConflictError,
     NotFoundError,
     TransportError,
 )
@@ -50,15 +50,26 @@ _HANDED_IN_FIX = (
 
 
 class _Session:
-    """One event loop's client, and the lock its first writes take to create the index."""
+    """One event loop's client, and the lock its first writes take to create the index.
+
+    ``once`` is the same client without the transport's retries, for the conditional writes
+    of the atomic operations: a request whose connection broke after it was sent may have
+    been applied, and sent again it would meet its own write (an ``add`` answering False to
+    its writer, an ``increment`` counting twice through core's compare-and-set loop).
+    """
 
     def __init__(self, client: AsyncElasticsearch) -> None:
         self.client = client
+        self.once = client.options(max_retries=0)
         self.index_lock = asyncio.Lock()
 
     async def aclose(self) -> None:
         """Close the client and its connections."""
         await self.client.close()
+
+
+_NDJSON = {"accept": "application/json", "content-type": "application/x-ndjson"}
+"""The headers of a ``_bulk`` request sent with ``perform_request`` (as ``bulk()`` sends)."""
 
 
 def _live_filter(now: float) -> dict[str, Any]:
@@ -405,20 +416,48 @@ class ElasticsearchStore(BaseKVStore):
         if not self._index_ready:
             await self._ensure_index(session, operation, collection, key)
         doc_id = _schema.document_id(collection, key)
+        action = "create" if condition is _atomic.CREATE else "index"
+        extra = "" if action == "create" else "," + json.dumps(condition)[1:-1]
+        lines = [
+            '{"' + action + '":{"_id":"' + doc_id + '"' + extra + "}}",
+            _schema.document(payload, collection, doc_id),
+        ]
+        return await self._once(session, operation, collection, key, lines)
+
+    async def _once(
+        self, session: _Session, operation: str, collection: str, key: str, lines: list[str]
+    ) -> bool:
+        """Send one conditional bulk item; True if applied, False on a version conflict or a
+        missing document.
+
+        The item goes as ``POST /<index>/_bulk``: aiohttp sends a ``PUT`` or a ``DELETE``
+        (what the document APIs and, from elasticsearch-py 9, ``bulk()`` use) again by itself
+        when a kept-alive connection breaks, never a ``POST``; and ``session.once`` has the
+        transport's retries off. So a request that may have been applied is never sent
+        twice (see :class:`_Session`).
+        """
+        refresh = self._refresh
         with self._boundary(operation, collection, key):
-            try:
-                await session.client.index(
-                    index=self._index,
-                    id=doc_id,
-                    document=cast(
-                        "Mapping[str, Any]", _schema.document(payload, collection, doc_id)
-                    ),
-                    refresh=self._refresh,
-                    **condition,
-                )
-            except ConflictError:
-                return False
-        return True
+            response = await session.once.perform_request(
+                "POST",
+                f"/{quote(self._index, safe='')}/_bulk",
+                params={"refresh": str(refresh).lower() if isinstance(refresh, bool) else refresh},
+                headers=_NDJSON,
+                body=lines,
+            )
+        result: dict[str, Any] = next(iter(response.body["items"][0].values()), {})
+        status = result.get("status")
+        if status in (200, 201):
+            return True
+        error = result.get("error")
+        if status == 409:
+            return False
+        if status == 404:
+            if isinstance(error, dict) and error.get("type") == "index_not_found_exception":
+                self._index_ready = False
+            return False
+        reason = f"{error.get('type')}: {error.get('reason')}" if isinstance(error, dict) else error
+        raise self._boundary.error(operation, collection, [key], f"{reason} (status {status})")
 
     async def _write_versioned(
         self, collection: str, key: str, payload: str, ttl: float | None, version: str | None
@@ -432,21 +471,10 @@ class ElasticsearchStore(BaseKVStore):
         condition = _atomic.condition(version)
         if condition is None:
             return False
-        client = self._sessions.get().client
-        with self._boundary("atomic delete", collection, key):
-            try:
-                await client.delete(
-                    index=self._index,
-                    id=_schema.document_id(collection, key),
-                    refresh=self._refresh,
-                    **condition,
-                )
-            except ConflictError:
-                return False
-            except NotFoundError as exc:
-                self._missing(exc)
-                return False
-        return True
+        doc_id = _schema.document_id(collection, key)
+        lines = ['{"delete":{"_id":"' + doc_id + '",' + json.dumps(condition)[1:-1] + "}}"]
+        session = self._sessions.get()
+        return await self._once(session, "atomic delete", collection, key, lines)
 
     async def _add(self, collection: str, key: str, payload: str, ttl: float | None) -> bool:
         # One request when the key is free; a document already there may be expired, which

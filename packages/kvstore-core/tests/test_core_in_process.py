@@ -8,14 +8,15 @@ import marshal
 import math
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum, IntEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import pytest
@@ -23,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kvstore.core import (
+    ATOMIC_OPERATIONS,
     BaseKVStore,
     InProcessKVStore,
     Record,
@@ -78,6 +80,44 @@ class TestRecordStore(StoreConformance):
     @pytest.fixture
     async def store(self) -> AsyncIterator[BaseKVStore]:
         store = RecordStore()
+        yield store
+        await store.close()
+
+
+T = TypeVar("T")
+
+
+class UpdateRecordStore(RecordStore):
+    """An in-process backend whose atomic operations all run on ``_update_record``: core's
+    defaults (``_write_record_if`` among them), which MemoryStore replaces by its own."""
+
+    atomic_operations = ATOMIC_OPERATIONS
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def _update_record(
+        self,
+        collection: str,
+        key: str,
+        update: Callable[[Record | None], tuple[Record | None, T]],
+    ) -> T:
+        name = (collection, key)
+        with self.lock:
+            current = self.records.get(name)
+            new, result = update(current)
+            if new is None:
+                self.records.pop(name, None)
+            elif new is not InProcessKVStore.KEEP:
+                self.records[name] = new
+        return result
+
+
+class TestUpdateRecordStore(StoreConformance):
+    @pytest.fixture
+    async def store(self) -> AsyncIterator[BaseKVStore]:
+        store = UpdateRecordStore()
         yield store
         await store.close()
 

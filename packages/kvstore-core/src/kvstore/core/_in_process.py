@@ -8,7 +8,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from . import _envelope
-from ._atomic import Versioned, check_amount, check_count, count_of, unsupported
+from ._atomic import (
+    Versioned,
+    check_amount,
+    check_count,
+    count_of,
+    new_versioned,
+    set_value,
+    set_version,
+    unsupported,
+)
 from ._base import BaseKVStore, Value, check_version
 from ._snapshot import Snapshot, SnapshotCodec, snapshot_codec
 from ._ttl_info import TTLInfo
@@ -118,13 +127,30 @@ class InProcessKVStore(BaseKVStore):
         """
         raise NotImplementedError
 
-    def _version(self, record: Record) -> str:
-        """The record's version token, given to it the first time it is asked for."""
-        try:
-            version: str = record.version
-        except AttributeError:
-            version = record.version = str(next(self._versions))
-        return version
+    def _write_record_if(
+        self, collection: str, key: str, record: Record | None, version: str | None, now: float
+    ) -> bool:
+        """Hold ``record`` only if the entry is as the caller expects, atomically.
+
+        The entry is as expected when the live entry (live at ``now``, monotonic) has the
+        version token ``version``, or, with ``version`` None, when there is no live entry.
+        Then ``record`` replaces the entry, or with ``record`` None the live entry (if any)
+        is removed, and the answer is True; otherwise nothing changes and it is False. This is
+        ``add`` and ``put_versioned``; the default runs on ``_update_record``, and a backend
+        may do it in one step of its own.
+        """
+
+        def update(current: Record | None) -> tuple[Record | None, bool]:
+            if current is None or not _is_live(current, now):
+                if version is not None:
+                    return KEEP, False
+                return (KEEP if record is None else record), True
+            # A record never read by get_versioned has no token yet: no caller holds one.
+            if version is None or getattr(current, "version", None) != version:
+                return KEEP, False
+            return record, True
+
+        return self._update_record(collection, key, update)
 
     # -- the protocol over records ------------------------------------------------------
 
@@ -230,24 +256,34 @@ class InProcessKVStore(BaseKVStore):
     async def add(self, collection: str, key: str, value: Value, *, ttl: TTL = None) -> bool:
         if "add" not in self.atomic_operations:
             raise unsupported(self, "add")
-        check_name(collection, key)
-        seconds = normalize_ttl(ttl)
+        # The checks and the record written out as put writes them (each call saved is about
+        # 2% of an add's instructions).
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
+        seconds: float | None
+        if ttl is None:
+            seconds = None
+        elif type(ttl) is float and 0.0 < ttl < _INF:
+            seconds = ttl
+        else:
+            seconds = normalize_ttl(ttl)
         snapshot = self._codec.snapshot(collection, key, value)
         now = _monotonic()
-
-        def update(current: Record | None) -> tuple[Record | None, bool]:
-            if _is_live(current, now):
-                return KEEP, False
-            if seconds is not None and seconds <= 0:
-                return KEEP, True  # written already expired: nothing to hold
-            return _record(snapshot, now, seconds), True
-
-        return self._update_record(collection, key, update)
+        record: Record | None = None
+        if seconds is None or seconds > 0:
+            record = _new_record(Record)
+            record.snapshot = snapshot
+            record.created = now
+            record.ttl = seconds
+            record.deadline = None if seconds is None else now + seconds
+        # else: written already expired, nothing to hold; the answer is whether it was absent.
+        return self._write_record_if(collection, key, record, None, now)
 
     async def take(self, collection: str, key: str) -> Value | None:
         if "take" not in self.atomic_operations:
             raise unsupported(self, "take")
-        check_name(collection, key)
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
         now = _monotonic()
 
         def update(current: Record | None) -> tuple[Record | None, Record | None]:
@@ -264,7 +300,8 @@ class InProcessKVStore(BaseKVStore):
     async def touch(self, collection: str, key: str, ttl: TTL) -> bool:
         if "touch" not in self.atomic_operations:
             raise unsupported(self, "touch")
-        check_name(collection, key)
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
         seconds = normalize_ttl(ttl)
         now = _monotonic()
 
@@ -284,45 +321,64 @@ class InProcessKVStore(BaseKVStore):
     async def get_versioned(self, collection: str, key: str) -> Versioned[Value] | None:
         if "get_versioned" not in self.atomic_operations:
             raise unsupported(self, "get_versioned")
-        check_name(collection, key)
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
         record = self._read_record(collection, key)
-        if record is None or not _is_live(record, _monotonic()):
+        if record is None:
             return None
-        # Two threads giving one record its first token at once may both assign one; the
-        # later wins, and put_versioned with the other sees a conflict: a retry, never a
-        # wrong write.
-        return Versioned(self._codec.thaw(record.snapshot), self._version(record))
+        deadline = record.deadline
+        if deadline is not None and deadline <= _monotonic():
+            return None
+        try:
+            version = record.version
+        except AttributeError:
+            # Two threads giving one record its first token at once may both assign one; the
+            # later wins, and put_versioned with the other sees a conflict: a retry, never a
+            # wrong write.
+            version = record.version = str(next(self._versions))
+        versioned: Versioned[Value] = new_versioned(Versioned)
+        set_value(versioned, self._codec.thaw(record.snapshot))
+        set_version(versioned, version)
+        return versioned
 
     async def put_versioned(
         self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None
     ) -> bool:
         if "put_versioned" not in self.atomic_operations:
             raise unsupported(self, "put_versioned")
-        check_name(collection, key)
-        check_version(collection, key, version)
-        seconds = normalize_ttl(ttl)
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
+        if version is not None and type(version) is not str:
+            check_version(collection, key, version)
+        seconds: float | None
+        if ttl is None:
+            seconds = None
+        elif type(ttl) is float and 0.0 < ttl < _INF:
+            seconds = ttl
+        else:
+            seconds = normalize_ttl(ttl)
         snapshot = self._codec.snapshot(collection, key, value)
         now = _monotonic()
-
-        def update(current: Record | None) -> tuple[Record | None, bool]:
-            if current is None or not _is_live(current, now):
-                if version is not None:
-                    return KEEP, False
-            elif version is None or getattr(current, "version", None) != version:
-                # A record never read by get_versioned has no token yet: no caller holds one.
-                return KEEP, False
-            if seconds is not None and seconds <= 0:
-                return (KEEP if current is None or version is None else None), True
-            return _record(snapshot, now, seconds), True
-
-        return self._update_record(collection, key, update)
+        record: Record | None = None
+        if seconds is None or seconds > 0:
+            record = _new_record(Record)
+            record.snapshot = snapshot
+            record.created = now
+            record.ttl = seconds
+            record.deadline = None if seconds is None else now + seconds
+            # Its token now: the next get_versioned of an optimistic update reads this record,
+            # and giving it one here costs a fifth of what that read pays to (an exception).
+            record.version = str(next(self._versions))
+        # else: written already expired: the live entry with ``version`` (if any) goes.
+        return self._write_record_if(collection, key, record, version, now)
 
     async def increment(
         self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
     ) -> int:
         if "increment" not in self.atomic_operations:
             raise unsupported(self, "increment")
-        check_name(collection, key)
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
         amount = check_amount(collection, key, amount)
         seconds = normalize_ttl(ttl)
         codec = self._codec

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import Self
 
 from . import _envelope, _optimistic
-from ._atomic import Versioned, check_amount, unsupported
+from ._atomic import (
+    Versioned,
+    check_amount,
+    new_versioned,
+    set_value,
+    set_version,
+    unsupported,
+)
 from ._cache_aside import Factory, get_or_set
 from ._ttl_info import TTLInfo
 from ._validation import (
@@ -341,15 +348,21 @@ class BaseKVStore:
         """Return the live value with its version token, or None if missing or expired."""
         if "get_versioned" not in self.atomic_operations:
             raise unsupported(self, "get_versioned")
-        check_name(collection, key)
+        if type(collection) is not str or type(key) is not str or not collection or not key:
+            check_name(collection, key)
         found = await self._read_versioned(collection, key)
         if found is None:
             return None
         payload, version = found
         document = _envelope.decode(payload, collection, key)
-        if not _envelope.is_live(document, time.time()):
+        expires_at = document["expires_at"]
+        if expires_at is not None and expires_at <= time.time():
             return None
-        return Versioned(document["value"], version)
+        # Built field by field, as get's path is written out (see _atomic.new_versioned).
+        versioned: Versioned[Value] = new_versioned(Versioned)
+        set_value(versioned, document["value"])
+        set_version(versioned, version)
+        return versioned
 
     async def put_versioned(
         self, collection: str, key: str, value: Value, *, version: str | None, ttl: TTL = None

@@ -15,7 +15,7 @@ import diskcache
 import pytest
 
 from kvstore.core import ATOMIC_OPERATIONS
-from kvstore.core.errors import InvalidValueError
+from kvstore.core.errors import DeserializationError, InvalidValueError
 from kvstore.disk import DiskStore
 
 BIG = {"blob": "x" * 40_000}
@@ -107,6 +107,52 @@ async def test_touch_keeps_the_value_and_created_at(store: DiskStore) -> None:
     assert after.created_at == before.created_at
     assert after.ttl is None
     assert after.expires_at is None
+
+
+TRICKY = {
+    "text": 'é\u2028\ud800 "quoted" \\ ',
+    "big": 12345678901234567890123,
+    "float": 0.1,
+    "nested": [1, {"none": None, "": []}],
+}
+"""Text SQLite's json_set must carry over as it is: escapes, a lone surrogate, an integer
+past 64 bits, a float that is not exact in binary."""
+
+
+@pytest.mark.parametrize("ttl", [1 / 3, 3600.0, None])
+async def test_touch_rewrites_only_the_times(store: DiskStore, ttl: float | None) -> None:
+    # The common case is one UPDATE in which SQLite rewrites the envelope's times.
+    await store.put("c", "k", TRICKY, ttl=60)
+    before = await store.ttl("c", "k")
+    assert await store.touch("c", "k", ttl) is True
+    assert await store.get("c", "k") == TRICKY
+    after = await store.ttl("c", "k")
+    assert before is not None
+    assert after is not None
+    assert after.created_at == before.created_at
+    assert after.ttl == ttl
+    assert (after.expires_at is None) == (ttl is None)
+
+
+async def test_touch_of_a_row_that_is_another_entrys_envelope_changes_nothing(
+    store: DiskStore,
+) -> None:
+    await store.put("c", "k", {"v": 1}, ttl=60)
+    await store.put("c", "other", {"v": 2}, ttl=60)
+    # Corrupt "k": its row now holds the envelope of "other".
+    cache = diskcache.Cache(store.directory)
+    rows = dict(cache._sql("SELECT key, value FROM Cache").fetchall())
+    (k_name,) = [name for name in rows if name.endswith(b"k")]
+    (other_name,) = [name for name in rows if name.endswith(b"other")]
+    cache._sql("UPDATE Cache SET value = ? WHERE key = ?", (rows[other_name], k_name))
+    cache.close()
+    with pytest.raises(DeserializationError):
+        await store.touch("c", "k", 5)
+    cache = diskcache.Cache(store.directory)
+    assert cache._sql("SELECT value FROM Cache WHERE key = ?", (k_name,)).fetchall() == [
+        (rows[other_name],)
+    ]
+    cache.close()
 
 
 async def test_increment_keeps_the_counters_expiry(store: DiskStore) -> None:

@@ -20,6 +20,7 @@ again in its worker thread.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -213,6 +214,56 @@ def touch(
         expire_time = None if ttl is None else now + ttl
         _write_new(cache, sql, cleanup, db_key, found.row, payload, expire_time, now)
         return True
+
+
+_TOUCH_IN_PLACE = (
+    "UPDATE Cache SET value = json_set(value, '$.ttl', json(?), '$.expires_at', json(?)),"
+    " store_time = ?, expire_time = ?, access_time = ?, access_count = 0"
+    " WHERE key = ? AND raw = 1 AND mode = 1 AND filename IS NULL AND typeof(value) = 'text'"
+    " AND length(value) < ? AND (expire_time IS NULL OR expire_time > ?)"
+    " AND json_extract(value, '$.kvstore') = 1"
+    " AND json_extract(value, '$.collection') = ? AND json_extract(value, '$.key') = ?"
+    " AND ifnull(json_extract(value, '$.expires_at') > ?, 1)"
+)
+"""``touch`` of a live inline envelope in one statement: SQLite rewrites the envelope's
+``ttl`` and ``expires_at`` in the stored text (``json_set`` keeps every other field's text,
+the value's included) and the row's times. It matches only a row whose text is this entry's
+envelope (format, collection and key checked), still live by both expiries, and far enough
+below the size at which a value moves to a file that the retimed text stays inline."""
+
+_RETIME_SPACE = 64
+"""Characters a retimed envelope may grow by (``null`` times becoming numbers)."""
+
+
+def touch_in_place(
+    cache: diskcache.Cache, db_key: bytes, collection: str, key: str, ttl: float | None
+) -> bool:
+    """Give a live inline entry a new TTL in one ``UPDATE`` (its own transaction); True if
+    it did. False decides nothing: the entry may be missing, expired, in a value file, not
+    an envelope SQLite can read, or named with text SQLite cannot take; :func:`touch` or
+    :func:`touch_inline` then decides, and says what is wrong."""
+    now = time.time()
+    expires_at = None if ttl is None else now + ttl
+    try:
+        cursor = internals.query(cache)(
+            _TOUCH_IN_PLACE,
+            (
+                "null" if ttl is None else repr(ttl),
+                "null" if expires_at is None else repr(expires_at),
+                now,
+                expires_at,
+                now,
+                db_key,
+                cache.disk.min_file_size - _RETIME_SPACE,
+                now,
+                collection,
+                key,
+                now,
+            ),
+        )
+    except (sqlite3.DataError, sqlite3.OperationalError, UnicodeEncodeError):
+        return False  # malformed JSON, a name with a lone surrogate: the full path says
+    return cursor.rowcount == 1
 
 
 def touch_inline(

@@ -591,10 +591,11 @@ class DiskStore(BaseKVStore):
         # layers, the boundary's translate instead of its with block, as in _read.
         if not self._closed and self._write_inline():
             head = self._prefixes.get(collection) or self._head(collection)
+            db_key = head + key.encode("utf-8", "surrogatepass")
             try:
-                touched = _atomic.touch_inline(
-                    self._cache, head + key.encode("utf-8", "surrogatepass"), collection, key, ttl
-                )
+                if _atomic.touch_in_place(self._cache, db_key, collection, key, ttl):
+                    return True
+                touched = _atomic.touch_inline(self._cache, db_key, collection, key, ttl)
             except Exception as exc:
                 raise self._boundary.translate(exc, "touch", collection, key) from exc
             if touched is not _atomic.OFFLOAD:

@@ -8,7 +8,8 @@ with the pool's settings, ``ConnectionPool.make_connection``; on a cluster one l
 see ``_cluster.py``) and lends them to one call at a time, first
 come first served, so a call pays for none of that. A connection that broke (server
 restart, dropped socket) is detected by the command itself and the command is retried on it
-once redis-py has reconnected it.
+once redis-py has reconnected it, unless the command applies once (an atomic operation) and
+may have reached the server.
 """
 
 from __future__ import annotations

@@ -138,6 +138,25 @@ async def test_handed_in_cache_stays_open(tmp_path: Path) -> None:
         assert await DiskStore(cache=cache).get("c", "k5") == {"n": 5}
 
 
+async def test_reads_go_on_after_the_owner_closes_a_handed_in_cache(tmp_path: Path) -> None:
+    # Inline reads keep the loop thread's connection; the owner closing the cache closes it.
+    with diskcache.Cache(tmp_path) as cache:
+        store = DiskStore(cache=cache)
+        await store.put("c", "k", {"v": 1})
+        assert await store.get("c", "k") == {"v": 1}
+        assert await store.get_versioned("c", "k") is not None
+        for _ in range(2):
+            cache.close()
+            assert await store.get("c", "k") == {"v": 1}
+            cache.close()
+            found = await store.get_versioned("c", "k")
+            assert found is not None and found.value == {"v": 1}
+            assert await store.put_versioned("c", "k", {"v": 2}, version=found.version)
+            assert await store.get("c", "k") == {"v": 2}
+            await store.put("c", "k", {"v": 1})
+        await store.close()
+
+
 async def test_a_locked_database_raises_store_connection_error_and_reads_go_on(
     tmp_path: Path,
 ) -> None:

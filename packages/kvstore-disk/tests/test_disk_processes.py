@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from kvstore.disk import DiskStore
+from kvstore.disk import _diskcache_internals as internals
 
 pytestmark = pytest.mark.slow
 
@@ -231,6 +232,12 @@ def _use_in_forked_child(store: DiskStore) -> int | None:
         try:
 
             async def child() -> None:
+                # Reads first: the parent's loop thread read inline before the fork, and its
+                # connection must not be the one the child reads on.
+                assert await store.get("parent", "k7") == {"n": 7}
+                assert await store.get_versioned("parent", "k8") is not None
+                assert store._home_sql is not None
+                assert store._home_sql.__self__ is internals.connection(store.cache)  # type: ignore[attr-defined]
                 await store.put("forked", "single", {"v": 1})
                 await store.put_many("forked", {f"k{n}": {"n": n} for n in range(200)})
                 assert len(await store.keys("forked")) == 201
@@ -255,6 +262,7 @@ async def test_a_forked_child_can_use_the_store(tmp_path: Path) -> None:
     async with DiskStore(tmp_path) as store:
         # The parent's worker thread exists when the process forks.
         await store.put_many("parent", {f"k{n}": {"n": n} for n in range(200)})
+        assert await store.get("parent", "k7") == {"n": 7}  # an inline read before the fork
         assert _use_in_forked_child(store) == 0, "the child failed or hung"
         assert len(await store.keys("forked")) == 201
         assert len(await store.keys("parent")) == 200

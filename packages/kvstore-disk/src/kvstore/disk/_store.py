@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from os import getpid
 from threading import get_ident
 from typing import Any, TypeVar, cast
 
@@ -154,6 +155,8 @@ class DiskStore(BaseKVStore):
         self._home = get_ident()
         self._pid = os.getpid()
         self._closed = False
+        self._home_sql: internals.Sql | None = None
+        self._home_sql_pid = 0
 
     @property
     def cache(self) -> diskcache.Cache:
@@ -175,6 +178,30 @@ class DiskStore(BaseKVStore):
                 self._prefixes.clear()
             head = self._prefixes[collection] = collection_prefix(collection) + b"\x00"
         return head
+
+    def _home_query(self) -> internals.Sql:
+        """``internals.query`` for the home thread, kept for the inline single reads.
+
+        ``Cache._sql`` looks up the calling thread's connection and checks the process id on
+        every call, a third of a microsecond of each inline ``get``. The inline reads keep
+        the home thread's ``execute`` instead and take it again after a fork (the process id
+        differs) or once it fails as closed (a handed-in cache closed by its owner; see
+        :meth:`_stale_home_query`).
+        """
+        sql = self._home_sql
+        if sql is None or self._home_sql_pid != getpid():
+            sql = self._home_sql = internals.query(self._cache)
+            self._home_sql_pid = getpid()
+        return sql
+
+    def _stale_home_query(self, exc: Exception, sql: internals.Sql) -> bool:
+        """True if ``exc`` came from a kept ``execute`` whose connection was closed since (it
+        is dropped, and the caller reads in the worker thread; the next inline read takes the
+        home thread's connection anew, which diskcache reopens)."""
+        if type(exc) is sqlite3.ProgrammingError and sql is self._home_sql:
+            self._home_sql = None
+            return True
+        return False
 
     def _check_open(self) -> None:
         """Raise StoreConnectionError once the store is closed."""
@@ -299,10 +326,11 @@ class DiskStore(BaseKVStore):
         if self._closed or get_ident() != self._home:
             return await self._offload(self._read_one, collection, key)
         head = self._prefixes.get(collection) or self._head(collection)
+        sql = self._home_query()
         # The boundary's translate, not its with block: free until something fails (the
         # block costs about a tenth of an inline read).
         try:
-            rows = internals.query(self._cache)(
+            rows = sql(
                 _SELECT_ONE, (head + key.encode("utf-8", "surrogatepass"), time.time())
             ).fetchall()
             if not rows:
@@ -311,6 +339,8 @@ class DiskStore(BaseKVStore):
             if self._touches:
                 self._record_reads([rowid])
         except Exception as exc:
+            if self._stale_home_query(exc, sql):
+                return await self._offload(self._read_one, collection, key)
             raise self._boundary.translate(exc, "get", collection, key) from exc
         if filename is None:
             if mode == MODE_RAW and type(value) is str:
@@ -644,11 +674,12 @@ class DiskStore(BaseKVStore):
         if self._closed or get_ident() != self._home:
             return await self._offload(self._select_versioned, collection, key)
         head = self._prefixes.get(collection) or self._head(collection)
+        sql = self._home_query()
         try:
-            rows = internals.query(self._cache)(
-                _SELECT_VERSIONED, (head + key.encode("utf-8", "surrogatepass"),)
-            ).fetchall()
+            rows = sql(_SELECT_VERSIONED, (head + key.encode("utf-8", "surrogatepass"),)).fetchall()
         except Exception as exc:
+            if self._stale_home_query(exc, sql):
+                return await self._offload(self._select_versioned, collection, key)
             raise self._boundary.translate(exc, "get_versioned", collection, key) from exc
         if not rows:
             return None

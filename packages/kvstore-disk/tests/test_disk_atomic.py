@@ -4,6 +4,7 @@ rows they leave (the kit's atomic cases run in test_disk_conformance.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import threading
@@ -14,9 +15,10 @@ from typing import Any
 import diskcache
 import pytest
 
-from kvstore.core import ATOMIC_OPERATIONS
+from kvstore.core import ATOMIC_OPERATIONS, _envelope
 from kvstore.core.errors import DeserializationError, InvalidValueError
 from kvstore.disk import DiskStore
+from kvstore.disk import _atomic as disk_atomic
 
 BIG = {"blob": "x" * 40_000}
 """A value kept in its own file (DiskStore's threshold is 32 KiB)."""
@@ -180,6 +182,77 @@ async def test_a_refused_increment_writes_nothing(store: DiskStore) -> None:
     # And the transaction was rolled back: another connection can write at once.
     with diskcache.Cache(store.directory, timeout=0.5) as other:
         other.set("plain", 1)
+
+
+def _row_text(store: DiskStore, key: str) -> str:
+    (text,) = [
+        value
+        for name, value in store.cache._sql("SELECT key, value FROM Cache").fetchall()
+        if name.endswith(key.encode())
+    ]
+    assert isinstance(text, str)
+    return text
+
+
+@pytest.mark.parametrize("ttl", [None, 60.0])
+async def test_increment_writes_the_envelope_the_transaction_would(
+    store: DiskStore, ttl: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The common case is one UPDATE in which SQLite adds to the count in the stored text: the
+    # text must be what the Python path writes (same fields, order and number forms).
+    assert await store.increment("c", "n", 7, ttl=ttl) == 7
+    before = json.loads(_row_text(store, "n"))
+    seen = await store.get_versioned("c", "n")
+    assert seen is not None
+
+    def transaction(*args: object) -> None:
+        raise AssertionError("a live inline counter took the transaction")
+
+    monkeypatch.setattr(disk_atomic, "increment", transaction)
+    count = 7
+    for expected in (4, 2**62, 0, -(2**62), -(2**63)):
+        count = await store.increment("c", "n", expected - count)
+        assert count == expected
+        text = _row_text(store, "n")
+        document = json.loads(text)
+        assert text == _envelope.rewrite(
+            "c", "n", {"count": expected}, document["created_at"], ttl, before["expires_at"]
+        )
+        assert document["created_at"] > before["created_at"]
+    monkeypatch.undo()
+    # Every increment is a write: a version read before it no longer matches.
+    assert not await store.put_versioned("c", "n", {"count": 0}, version=seen.version)
+    with pytest.raises(InvalidValueError):
+        await store.increment("c", "n", -1)
+    assert await store.increment("c", "n", 1) == -(2**63) + 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"count": 1, "other": 2}, {"count": 1.0}, {"count": True}, {"count": "1"}, {"count": 2**70}],
+)
+async def test_increment_of_what_is_not_a_counter_changes_nothing(
+    store: DiskStore, value: dict[str, Any]
+) -> None:
+    await store.put("c", "k", value)
+    text = _row_text(store, "k")
+    with pytest.raises(InvalidValueError):
+        await store.increment("c", "k")
+    assert _row_text(store, "k") == text
+
+
+async def test_increment_of_a_row_that_is_another_entrys_envelope_changes_nothing(
+    store: DiskStore,
+) -> None:
+    await store.increment("c", "k", 1)
+    await store.increment("c", "other", 2)
+    store.cache._sql(
+        "UPDATE Cache SET value = ? WHERE key = ?",
+        (_row_text(store, "other"), store._head("c") + b"k"),
+    )
+    with pytest.raises(DeserializationError):
+        await store.increment("c", "k")
+    assert _row_text(store, "k") == _row_text(store, "other")
 
 
 async def test_rows_written_by_atomic_operations_read_through_diskcache(store: DiskStore) -> None:

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import diskcache
 
 from kvstore.core import Payload, _envelope
-from kvstore.core._atomic import check_count, count_of
+from kvstore.core._atomic import COUNT_MAX, COUNT_MIN, check_count, count_of
 
 from . import _diskcache_internals as internals
 from ._diskcache_internals import MODE_RAW
@@ -391,6 +391,61 @@ def increment(
         return count
 
 
+_INCREMENT_IN_PLACE = (
+    "UPDATE Cache SET value = json_set(value, '$.value.count',"
+    " json_extract(value, '$.value.count') + ?, '$.created_at', json(?)),"
+    " store_time = ?, access_time = ?, access_count = 0"
+    " WHERE key = ? AND raw = 1 AND mode = 1 AND filename IS NULL AND typeof(value) = 'text'"
+    " AND length(value) < ? AND (expire_time IS NULL OR expire_time > ?)"
+    " AND json_extract(value, '$.kvstore') = 1"
+    " AND json_extract(value, '$.collection') = ? AND json_extract(value, '$.key') = ?"
+    " AND ifnull(json_extract(value, '$.expires_at') > ?, 1)"
+    " AND json_type(value, '$.value.count') = 'integer'"
+    " AND (SELECT count(*) FROM json_each(Cache.value, '$.value')) = 1"
+    " AND json_extract(value, '$.value.count') BETWEEN ? AND ?"
+    " RETURNING json_extract(value, '$.value.count')"
+)
+"""``increment`` of a live inline counter in one statement: SQLite adds to the count and
+writes ``created_at`` in the stored text (the row and the envelope keep their expiry, as
+:func:`increment` keeps them) and sets the row's times. It matches only a row whose text is
+this entry's envelope, still live by both expiries, whose value is exactly ``{"count": n}``
+with an integer ``n`` that stays in the signed 64-bit range once ``amount`` is added."""
+
+
+def increment_in_place(
+    cache: diskcache.Cache, db_key: bytes, collection: str, key: str, amount: int
+) -> int | None:
+    """Add ``amount`` to a live inline counter in one ``UPDATE`` (its own transaction) and
+    return the new count; None decides nothing, as :func:`touch_in_place`'s False: the entry
+    may be missing, expired, in a value file, not a counter, out of range or not readable
+    by SQLite, and :func:`increment` then decides and says what is wrong."""
+    now = time.time()
+    try:
+        rows = internals.query(cache)(
+            _INCREMENT_IN_PLACE,
+            (
+                amount,
+                repr(now),
+                now,
+                now,
+                db_key,
+                cache.disk.min_file_size - _RETIME_SPACE,
+                now,
+                collection,
+                key,
+                now,
+                max(COUNT_MIN, COUNT_MIN - amount),
+                min(COUNT_MAX, COUNT_MAX - amount),
+            ),
+        ).fetchall()
+    except (sqlite3.DataError, sqlite3.OperationalError, UnicodeEncodeError):
+        return None  # malformed JSON, a name with a lone surrogate, no RETURNING (SQLite < 3.35)
+    if not rows:
+        return None
+    count: int = rows[0][0]
+    return count
+
+
 # -- compare-and-set on the stored payload, expired or not (core's optimistic paths) ----
 
 
@@ -441,6 +496,7 @@ __all__ = [
     "columns",
     "discard",
     "increment",
+    "increment_in_place",
     "loader",
     "put_versioned",
     "remove_versioned",
@@ -448,6 +504,7 @@ __all__ = [
     "take",
     "token_of",
     "touch",
+    "touch_in_place",
     "touch_inline",
     "write_versioned",
 ]

@@ -650,6 +650,16 @@ class DiskStore(BaseKVStore):
         )
 
     async def _increment(self, collection: str, key: str, amount: int, ttl: float | None) -> int:
+        # A live inline counter in one UPDATE, as in _touch; anything else in the transaction.
+        if not self._closed and self._write_inline():
+            head = self._prefixes.get(collection) or self._head(collection)
+            db_key = head + key.encode("utf-8", "surrogatepass")
+            try:
+                count = _atomic.increment_in_place(self._cache, db_key, collection, key, amount)
+            except Exception as exc:
+                raise self._boundary.translate(exc, "increment", collection, key) from exc
+            if count is not None:
+                return count
         return await self._atomically(
             "increment", collection, key, None, _atomic.increment, collection, key, amount, ttl
         )

@@ -9,6 +9,7 @@ from kvstore.redis._layout import (
     collection_prefix,
     decode_name,
     encode_name,
+    encode_names,
     glob_pattern,
 )
 
@@ -59,6 +60,15 @@ def test_a_collection_prefix_starts_only_its_own_names(
     assert encode_name(prefix, collection, key).startswith(start)
     if other_collection != collection:
         assert not encode_name(prefix, other_collection, key).startswith(start)
+
+
+@given(prefixes, names, st.lists(names, max_size=5))
+def test_a_batch_of_names_is_each_pair_named_alone(
+    prefix: str, collection: str, keys: list[str]
+) -> None:
+    assert encode_names(prefix, collection, keys) == [
+        encode_name(prefix, collection, key) for key in keys
+    ]
 
 
 def test_separator_pairs_get_different_names() -> None:

@@ -53,7 +53,14 @@ from ._config import (
 )
 from ._connections import Lender
 from ._deadline import Watchdog
-from ._layout import as_text, collection_prefix, decode_name, encode_name, glob_pattern
+from ._layout import (
+    as_text,
+    collection_prefix,
+    decode_name,
+    encode_name,
+    encode_names,
+    glob_pattern,
+)
 from ._scripts import (
     INCREMENT,
     NOT_A_COUNTER,
@@ -423,8 +430,7 @@ class RedisStore(BaseKVStore):
 
     async def _read_many(self, collection: str, keys: list[str]) -> list[Payload | None]:
         connections = self._loops.get()
-        prefix = self._prefix
-        names = [encode_name(prefix, collection, key) for key in keys]
+        names = encode_names(self._prefix, collection, keys)
         with self._boundary("get_many", collection, keys):
             if not self._cluster:
                 payloads: list[Payload | None] = await connections.single(("MGET", *names))
@@ -457,8 +463,7 @@ class RedisStore(BaseKVStore):
 
     async def _remove_many(self, collection: str, keys: list[str]) -> int:
         connections = self._loops.get()
-        prefix = self._prefix
-        names = [encode_name(prefix, collection, key) for key in keys]
+        names = encode_names(self._prefix, collection, keys)
         with self._boundary("delete_many", collection, keys):
             return await _unlink(connections, names)
 
@@ -604,27 +609,29 @@ class RedisStore(BaseKVStore):
         ttl: float | None,
     ) -> None:
         """Write entries: one ``MSET``, the script with a TTL, else a pipeline."""
-        prefix = self._prefix
+        names = encode_names(self._prefix, collection, [key for key, _ in entries])
         if ttl is None and not self._cluster:
             arguments: list[bytes | str] = ["MSET"]
-            for key, payload in entries:
-                arguments.append(encode_name(prefix, collection, key))
+            for name, (_, payload) in zip(names, entries, strict=True):
+                arguments.append(name)
                 arguments.append(payload)
             await connections.single(arguments)
             return
-        if ttl is not None and self._scripting:
-            names = [encode_name(prefix, collection, key) for key, _ in entries]
-            if await self._set_many_by_script(connections, names, entries, _millis(ttl)):
-                return
+        if (
+            ttl is not None
+            and self._scripting
+            and await self._set_many_by_script(connections, names, entries, _millis(ttl))
+        ):
+            return
         if ttl is None:
             commands: list[Command] = [
-                ("SET", encode_name(prefix, collection, key), payload) for key, payload in entries
+                ("SET", name, payload) for name, (_, payload) in zip(names, entries, strict=True)
             ]
         else:
             millis = _millis(ttl)
             commands = [
-                ("SET", encode_name(prefix, collection, key), payload, "PX", millis)
-                for key, payload in entries
+                ("SET", name, payload, "PX", millis)
+                for name, (_, payload) in zip(names, entries, strict=True)
             ]
         _raise_first_error(await connections.batch(commands))
 

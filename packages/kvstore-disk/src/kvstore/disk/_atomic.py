@@ -228,23 +228,37 @@ def touch(
         return True
 
 
-_TOUCH_IN_PLACE = (
-    "UPDATE Cache SET value = json_set(value, '$.ttl', json(?), '$.expires_at', json(?)),"
-    " store_time = ?, expire_time = ?, access_time = ?, access_count = 0"
+_LIVE_INLINE_ENVELOPE = (
     " WHERE key = ? AND raw = 1 AND mode = 1 AND filename IS NULL AND typeof(value) = 'text'"
     " AND length(value) < ? AND (expire_time IS NULL OR expire_time > ?)"
     " AND json_extract(value, '$.kvstore') = 1"
     " AND json_extract(value, '$.collection') = ? AND json_extract(value, '$.key') = ?"
     " AND ifnull(json_extract(value, '$.expires_at') > ?, 1)"
 )
+"""Selects the row of a statement that rewrites an envelope in place (parameters from
+:func:`_live_inline_envelope`): a row whose text is this entry's envelope (format,
+collection and key checked), still live by both expiries, and far enough below the size at
+which a value moves to a file that the rewritten text stays inline."""
+
+_REWRITE_SPACE = 64
+"""Characters an envelope rewritten in place may grow by (``null`` times becoming numbers,
+a count gaining digits)."""
+
+
+def _live_inline_envelope(
+    cache: diskcache.Cache, db_key: bytes, collection: str, key: str, now: float
+) -> tuple[object, ...]:
+    """The parameters of :data:`_LIVE_INLINE_ENVELOPE`."""
+    return (db_key, cache.disk.min_file_size - _REWRITE_SPACE, now, collection, key, now)
+
+
+_TOUCH_IN_PLACE = (
+    "UPDATE Cache SET value = json_set(value, '$.ttl', json(?), '$.expires_at', json(?)),"
+    " store_time = ?, expire_time = ?, access_time = ?, access_count = 0" + _LIVE_INLINE_ENVELOPE
+)
 """``touch`` of a live inline envelope in one statement: SQLite rewrites the envelope's
 ``ttl`` and ``expires_at`` in the stored text (``json_set`` keeps every other field's text,
-the value's included) and the row's times. It matches only a row whose text is this entry's
-envelope (format, collection and key checked), still live by both expiries, and far enough
-below the size at which a value moves to a file that the retimed text stays inline."""
-
-_RETIME_SPACE = 64
-"""Characters a retimed envelope may grow by (``null`` times becoming numbers)."""
+the value's included) and the row's times."""
 
 
 def touch_in_place(
@@ -265,12 +279,7 @@ def touch_in_place(
                 now,
                 expires_at,
                 now,
-                db_key,
-                cache.disk.min_file_size - _RETIME_SPACE,
-                now,
-                collection,
-                key,
-                now,
+                *_live_inline_envelope(cache, db_key, collection, key, now),
             ),
         )
     except (sqlite3.DataError, sqlite3.OperationalError, UnicodeEncodeError):
@@ -395,21 +404,17 @@ _INCREMENT_IN_PLACE = (
     "UPDATE Cache SET value = json_set(value, '$.value.count',"
     " json_extract(value, '$.value.count') + ?, '$.created_at', json(?)),"
     " store_time = ?, access_time = ?, access_count = 0"
-    " WHERE key = ? AND raw = 1 AND mode = 1 AND filename IS NULL AND typeof(value) = 'text'"
-    " AND length(value) < ? AND (expire_time IS NULL OR expire_time > ?)"
-    " AND json_extract(value, '$.kvstore') = 1"
-    " AND json_extract(value, '$.collection') = ? AND json_extract(value, '$.key') = ?"
-    " AND ifnull(json_extract(value, '$.expires_at') > ?, 1)"
-    " AND json_type(value, '$.value.count') = 'integer'"
+    + _LIVE_INLINE_ENVELOPE
+    + " AND json_type(value, '$.value.count') = 'integer'"
     " AND (SELECT count(*) FROM json_each(Cache.value, '$.value')) = 1"
     " AND json_extract(value, '$.value.count') BETWEEN ? AND ?"
     " RETURNING json_extract(value, '$.value.count')"
 )
 """``increment`` of a live inline counter in one statement: SQLite adds to the count and
 writes ``created_at`` in the stored text (the row and the envelope keep their expiry, as
-:func:`increment` keeps them) and sets the row's times. It matches only a row whose text is
-this entry's envelope, still live by both expiries, whose value is exactly ``{"count": n}``
-with an integer ``n`` that stays in the signed 64-bit range once ``amount`` is added."""
+:func:`increment` keeps them) and sets the row's times. Beyond the live inline envelope, it
+matches only a value that is exactly ``{"count": n}`` with an integer ``n`` that stays in
+the signed 64-bit range once ``amount`` is added."""
 
 
 def increment_in_place(
@@ -428,12 +433,7 @@ def increment_in_place(
                 repr(now),
                 now,
                 now,
-                db_key,
-                cache.disk.min_file_size - _RETIME_SPACE,
-                now,
-                collection,
-                key,
-                now,
+                *_live_inline_envelope(cache, db_key, collection, key, now),
                 max(COUNT_MIN, COUNT_MIN - amount),
                 min(COUNT_MAX, COUNT_MAX - amount),
             ),

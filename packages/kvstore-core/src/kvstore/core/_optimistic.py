@@ -29,7 +29,7 @@ _QUIET_ATTEMPTS = 3
 """Conflicts retried at once, before backing off."""
 
 
-async def _after_conflict(operation: str, collection: str, key: str, attempt: int) -> None:
+async def after_conflict(operation: str, collection: str, key: str, attempt: int) -> None:
     """Wait before attempt ``attempt + 1`` (jittered backoff), or give up."""
     if attempt >= MAX_ATTEMPTS:
         raise KVStoreError(
@@ -66,7 +66,7 @@ async def add(
         if await store._write_versioned(collection, key, payload, ttl, version):
             return True
         attempt += 1
-        await _after_conflict("add", collection, key, attempt)
+        await after_conflict("add", collection, key, attempt)
 
 
 async def take(store: BaseKVStore, collection: str, key: str) -> Payload | None:
@@ -79,7 +79,7 @@ async def take(store: BaseKVStore, collection: str, key: str) -> Payload | None:
         if await store._remove_versioned(collection, key, version):
             return document
         attempt += 1
-        await _after_conflict("take", collection, key, attempt)
+        await after_conflict("take", collection, key, attempt)
 
 
 async def touch(store: BaseKVStore, collection: str, key: str, ttl: float | None) -> bool:
@@ -94,7 +94,7 @@ async def touch(store: BaseKVStore, collection: str, key: str, ttl: float | None
         if await store._write_versioned(collection, key, payload, ttl, version):
             return True
         attempt += 1
-        await _after_conflict("touch", collection, key, attempt)
+        await after_conflict("touch", collection, key, attempt)
 
 
 async def put_versioned(
@@ -124,7 +124,7 @@ async def put_versioned(
         if applied:
             return True
         attempt += 1
-        await _after_conflict("put_versioned", collection, key, attempt)
+        await after_conflict("put_versioned", collection, key, attempt)
 
 
 async def increment(
@@ -155,4 +155,4 @@ async def increment(
         if await store._write_versioned(collection, key, payload, remaining, version):
             return count
         attempt += 1
-        await _after_conflict("increment", collection, key, attempt)
+        await after_conflict("increment", collection, key, attempt)

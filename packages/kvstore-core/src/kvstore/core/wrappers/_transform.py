@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from .._atomic import Versioned, check_amount, check_count, count_of, unsupported
 from .._base import BaseKVStore, Value, check_version
-from .._optimistic import _after_conflict
+from .._optimistic import after_conflict
 from .._ttl_info import TTLInfo
 from .._validation import TTL, check_items, check_keys, check_name, normalize_ttl
 from ._base import BaseWrapper
@@ -136,7 +136,7 @@ class ValueTransformWrapper(BaseWrapper):
             ):
                 return value
             attempt += 1
-            await _after_conflict("take", collection, key, attempt)
+            await after_conflict("take", collection, key, attempt)
 
     async def increment(
         self, collection: str, key: str, amount: int = 1, *, ttl: TTL = None
@@ -160,7 +160,7 @@ class ValueTransformWrapper(BaseWrapper):
                 info = await self.store.ttl(collection, key)
                 if info is None:  # gone or expired since: read again
                     attempt += 1
-                    await _after_conflict("increment", collection, key, attempt)
+                    await after_conflict("increment", collection, key, attempt)
                     continue
                 remaining = None
                 if info.expires_at is not None:
@@ -174,4 +174,4 @@ class ValueTransformWrapper(BaseWrapper):
             ):
                 return count
             attempt += 1
-            await _after_conflict("increment", collection, key, attempt)
+            await after_conflict("increment", collection, key, attempt)

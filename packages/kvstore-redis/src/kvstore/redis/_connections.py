@@ -25,6 +25,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ._deadline import Watchdog
+from ._resp import Replies, fits, pack
 
 _BROKEN = (RedisConnectionError, RedisTimeoutError, OSError)
 """What a send or a read raises when the connection itself failed (it is then disconnected)."""
@@ -78,6 +79,9 @@ class Lender:
         self._idle: list[AbstractConnection] = []
         self._opened: list[AbstractConnection] = []
         self._waiters: deque[asyncio.Future[AbstractConnection]] = deque()
+        self._fits = (False, False)
+        """Whether the store packs commands (first) and reads replies (second) itself on
+        these connections (``_resp.fits``; they all have the same settings)."""
 
     async def command(self, command: Command) -> Any:
         """Send one command and return its reply (a Redis error reply is raised).
@@ -123,7 +127,7 @@ class Lender:
                         if not connection.is_connected:
                             await connection.connect()  # type: ignore[no-untyped-call]
                         sent = True
-                    return await _round_trip(connection, commands, single)
+                    return await _round_trip(connection, commands, single, self._fits)
                 except _BROKEN as exc:
                     attempt += 1
                     if sent:
@@ -154,6 +158,8 @@ class Lender:
         one freed, in the order callers asked."""
         if len(self._opened) < self._limit:
             connection = self._connect()
+            if not self._opened:
+                self._fits = fits(connection)
             self._opened.append(connection)
             return connection
         waiter: asyncio.Future[AbstractConnection] = asyncio.get_running_loop().create_future()
@@ -178,13 +184,28 @@ class Lender:
 
 
 async def _round_trip(
-    connection: AbstractConnection, commands: Sequence[Command], single: bool
+    connection: AbstractConnection,
+    commands: Sequence[Command],
+    single: bool,
+    fast: tuple[bool, bool],
 ) -> Any:
     """Send and read back: the reply of one command, or each command's reply or error."""
+    packs, reads = fast
+    packed: bytes | list[bytes] | None = pack(commands) if packs else None
+    if packed is None:
+        packed = (
+            connection.pack_command(*commands[0]) if single else connection.pack_commands(commands)
+        )
+    await connection.send_packed_command(packed)
+    if reads:
+        if not single:
+            return await Replies(connection).read(len(commands))
+        reply = await Replies(connection).read(None)
+        if isinstance(reply, ResponseError):
+            raise reply
+        return reply
     if single:
-        await connection.send_packed_command(connection.pack_command(*commands[0]))
         return await connection.read_response()
-    await connection.send_packed_command(connection.pack_commands(commands))
     replies: list[Any] = []
     for _ in commands:
         try:

@@ -1,4 +1,4 @@
-"""Auto-pipelining: single commands from concurrent tasks share one round trip per loop turn."""
+"""Auto-pipelining: single commands from concurrent tasks share round trips, one at a time."""
 
 from __future__ import annotations
 
@@ -16,8 +16,12 @@ class AutoPipeline:
     would without auto-pipelining, so a lone sequential caller pays nothing for it. A command
     issued while others are in flight is queued; at the end of the event-loop turn every
     queued command goes out as one pipeline, and each caller gets its own reply or its own
-    error. A caller cancelled while its command waits gets ``CancelledError`` and the others
-    are unaffected (its command may still run, as any command cancelled after its send).
+    error. One pipeline is in flight at a time: what is queued meanwhile goes out as the next
+    one, once the callers the last one answered have had a loop turn to queue their next
+    commands (fewer, larger writes: on a busy client each write and each wake-up costs more
+    than the commands it carries). A caller cancelled while its command waits gets
+    ``CancelledError`` and the others are unaffected (its command may still run, as any
+    command cancelled after its send).
 
     Args:
         loop: the event loop every caller runs on.
@@ -36,6 +40,7 @@ class AutoPipeline:
         self._single = single
         self._batch = batch
         self._in_flight = 0
+        self._draining = False
         self._queue: list[tuple[Command, asyncio.Future[Any]]] = []
         self._sending: set[asyncio.Task[None]] = set()
 
@@ -48,18 +53,38 @@ class AutoPipeline:
             finally:
                 self._in_flight -= 1
         reply: asyncio.Future[Any] = self._loop.create_future()
-        if not self._queue:
+        if not self._draining:
+            self._draining = True
             self._loop.call_soon(self._flush)
         self._queue.append((command, reply))
         return await reply
 
     def _flush(self) -> None:
-        queued, self._queue = self._queue, []
         self._in_flight += 1
-        task = self._loop.create_task(self._send(queued))
+        task = self._loop.create_task(self._drain())
         # The loop keeps only weak references to tasks: hold it until it is done.
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
+
+    async def _drain(self) -> None:
+        """Send what is queued, one pipeline at a time, until nothing is."""
+        try:
+            while True:
+                queued, self._queue = self._queue, []
+                await self._send(queued)
+                # Let the callers this pipeline answered run first: their next commands
+                # join the next pipeline.
+                await asyncio.sleep(0)
+                if not self._queue:
+                    return
+        except BaseException:  # the loop is shutting down: nobody waits for a reply any more
+            queued, self._queue = self._queue, []
+            for _, reply in queued:
+                reply.cancel()
+            raise
+        finally:
+            self._in_flight -= 1
+            self._draining = False
 
     async def _send(self, queued: list[tuple[Command, asyncio.Future[Any]]]) -> None:
         try:
@@ -73,8 +98,6 @@ class AutoPipeline:
             for _, reply in queued:
                 reply.cancel()
             raise
-        finally:
-            self._in_flight -= 1
         for (_, reply), result in zip(queued, replies, strict=True):
             if reply.done():  # its caller was cancelled
                 continue

@@ -16,7 +16,9 @@ pays for it.
 Peers run in the same process, interleaved with the rest, when installed (each with its own
 defaults and serialization): py-key-value-aio, kv-store-adapter 0.1.2, aiocache, cashews
 (``pip install -r benchmarks/requirements.txt``). A peer appears only in the cases it has a
-call for (kv-store-adapter has no batch calls).
+call for (kv-store-adapter has no batch calls). On the cluster: cashews (``cluster=True``),
+and py-key-value-aio and kv-store-adapter handed a ``RedisCluster`` client (see
+``peer_contenders``); aiocache cannot talk to a cluster.
 
 Every variant runs the same loop over one ``async def`` per operation, so each pays one
 coroutine call around the client's own. Prints markdown tables of median ops/s (keys/s for
@@ -185,14 +187,30 @@ def store_contender(name: str, store: RedisStore) -> Contender:
 
 
 @contextlib.asynccontextmanager
-async def peer_contenders(url: str) -> AsyncIterator[list[Contender]]:
-    """The installed peers, each on its own defaults and its own key namespace."""
+async def peer_contenders(url: str, cluster: bool = False) -> AsyncIterator[list[Contender]]:
+    """The installed peers, each on its own defaults and its own key namespace.
+
+    On a cluster (``url`` then names one node, ``redis://host:port``): cashews with its own
+    ``cluster=True``; py-key-value-aio and kv-store-adapter handed a default
+    ``RedisCluster.from_url(url, decode_responses=True)`` (both create their own clients with
+    ``decode_responses=True``; neither has a cluster option, and their type hints name
+    ``Redis``: py-key-value-aio's beartype warns about it on every call, which is left on, as
+    a user would see it); no batch rows (MGET across slots is refused). aiocache cannot be
+    given a client and builds a single-node ``Redis`` itself, so it has no cluster row.
+    """
     peers: list[Contender] = []
     closers: list[Callable[[], Awaitable[Any]]] = []
+    cluster_clients: list[Any] = []
+
+    def cluster_client() -> Any:
+        client = redis.asyncio.RedisCluster.from_url(url, decode_responses=True)
+        cluster_clients.append(client)
+        return client
+
     if importlib.util.find_spec("key_value") and importlib.util.find_spec("key_value.aio"):
         from key_value.aio.stores.redis import RedisStore as KeyValueStore
 
-        kv = KeyValueStore(url=url)
+        kv = KeyValueStore(client=cluster_client()) if cluster else KeyValueStore(url=url)
 
         async def kv_get(key: str) -> Any:
             return await kv.get(key, collection="pkv")
@@ -206,12 +224,15 @@ async def peer_contenders(url: str) -> AsyncIterator[list[Contender]]:
         async def kv_put_many(items: dict[str, dict[str, Any]]) -> None:
             await kv.put_many(list(items), list(items.values()), collection="pkv", ttl=TTL)
 
-        peers.append(Contender("py-key-value-aio", kv_get, kv_put, kv_get_many, kv_put_many))
-        closers.append(kv.close)
+        if cluster:
+            peers.append(Contender("py-key-value-aio, RedisCluster client", kv_get, kv_put))
+        else:
+            peers.append(Contender("py-key-value-aio", kv_get, kv_put, kv_get_many, kv_put_many))
+            closers.append(kv.close)
     if importlib.util.find_spec("kv_store_adapter") is not None:
         from kv_store_adapter.stores.redis import RedisStore as AdapterStore
 
-        adapter = AdapterStore(url=url)
+        adapter = AdapterStore(client=cluster_client()) if cluster else AdapterStore(url=url)
 
         async def adapter_get(key: str) -> Any:
             return await adapter.get("ksa", key)
@@ -219,9 +240,14 @@ async def peer_contenders(url: str) -> AsyncIterator[list[Contender]]:
         async def adapter_put(key: str, value: dict[str, Any]) -> None:
             await adapter.put("ksa", key, value, ttl=TTL)
 
-        peers.append(Contender("kv-store-adapter", adapter_get, adapter_put))
-        closers.append(adapter._client.aclose)
-    if importlib.util.find_spec("aiocache") is not None:
+        if cluster:
+            peers.append(
+                Contender("kv-store-adapter, RedisCluster client", adapter_get, adapter_put)
+            )
+        else:
+            peers.append(Contender("kv-store-adapter", adapter_get, adapter_put))
+            closers.append(adapter._client.aclose)
+    if importlib.util.find_spec("aiocache") is not None and not cluster:
         from aiocache import Cache as AioCache
 
         host_port = url.split("//", 1)[1].split("/", 1)[0]
@@ -246,7 +272,10 @@ async def peer_contenders(url: str) -> AsyncIterator[list[Contender]]:
         from cashews import Cache as CashewsCache
 
         cashews = CashewsCache()
-        cashews.setup(url)
+        if cluster:
+            cashews.setup(url, cluster=True)
+        else:
+            cashews.setup(url)
 
         async def cashews_get(key: str) -> Any:
             return await cashews.get("cashews:" + key)
@@ -260,10 +289,14 @@ async def peer_contenders(url: str) -> AsyncIterator[list[Contender]]:
         async def cashews_put_many(items: dict[str, dict[str, Any]]) -> None:
             await cashews.set_many({"cashews:" + k: v for k, v in items.items()}, expire=TTL)
 
-        peers.append(
-            Contender("cashews", cashews_get, cashews_put, cashews_get_many, cashews_put_many)
-        )
+        if cluster:
+            peers.append(Contender("cashews, cluster=True", cashews_get, cashews_put))
+        else:
+            peers.append(
+                Contender("cashews", cashews_get, cashews_put, cashews_get_many, cashews_put_many)
+            )
         closers.append(cashews.close)
+    closers += [client.aclose for client in cluster_clients]
     try:
         yield peers
     finally:
@@ -417,8 +450,8 @@ async def run_topology(ports: list[int], ops: int, repetitions: int) -> tuple[st
         store_contender(PIPED, piped),
     ]
     async with contextlib.AsyncExitStack() as stack:
-        if not cluster:
-            contenders += await stack.enter_async_context(peer_contenders(url))
+        peer_url = client_url if cluster else url
+        contenders += await stack.enter_async_context(peer_contenders(peer_url, cluster))
         await prefill(contenders)
         cases = build_cases(contenders, ops, batches_too=not cluster)
         await run_cases(cases, repetitions=repetitions)

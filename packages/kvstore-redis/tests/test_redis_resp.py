@@ -13,14 +13,14 @@ from redis.asyncio.connection import Connection
 from redis.exceptions import BusyLoadingError, InvalidResponse, NoScriptError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from kvstore.redis._resp import Replies, fits, pack
+from kvstore.redis._resp import Replies, fits, pack, send
 
 
 class _Connection(Connection):
     """A connection whose stream is fed by the test; it notes being disconnected."""
 
     def __init__(self) -> None:
-        super().__init__(protocol=2)
+        super().__init__(protocol=2, socket_timeout=None)
         self.disconnected = False
 
     def attach(self, reader: asyncio.StreamReader) -> None:
@@ -29,6 +29,7 @@ class _Connection(Connection):
 
     async def disconnect(self, nowait: bool = False, **_: Any) -> None:
         self.disconnected = True
+        self._writer = None
 
 
 arguments = st.one_of(
@@ -65,12 +66,14 @@ def test_pack_leaves_other_arguments_to_redis_py(command: tuple[Any, ...]) -> No
 
 
 def test_fits_only_connections_redis_py_would_treat_alike() -> None:
-    assert fits(Connection(protocol=2)) == (True, True)
-    assert fits(Connection(protocol=2, decode_responses=True)) == (True, False)
-    assert fits(Connection(protocol=2, health_check_interval=30)) == (True, False)
-    assert fits(Connection(protocol=2, encoding="latin-1")) == (False, False)
-    assert fits(Connection(protocol=2, encoding_errors="replace")) == (False, False)
-    assert fits(Connection(protocol=3)) == (True, False)
+    plain: dict[str, Any] = {"protocol": 2, "socket_timeout": None}
+    assert fits(Connection(**plain)) == (True, True)
+    assert fits(Connection(**plain, decode_responses=True)) == (True, False)
+    assert fits(Connection(**plain, health_check_interval=30)) == (True, False)
+    assert fits(Connection(**{**plain, "socket_timeout": 5})) == (True, False)
+    assert fits(Connection(**plain, encoding="latin-1")) == (False, False)
+    assert fits(Connection(**plain, encoding_errors="replace")) == (False, False)
+    assert fits(Connection(**{**plain, "protocol": 3})) == (True, False)
 
 
 _errors = st.sampled_from(
@@ -236,4 +239,21 @@ async def test_a_cancelled_read_drops_the_connection() -> None:
     reading.cancel()
     with pytest.raises(asyncio.CancelledError):
         await reading
+    assert connection.disconnected
+
+
+class _BrokenWriter:
+    def write(self, data: bytes) -> None:
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    async def drain(self) -> None:
+        raise AssertionError("not reached")
+
+
+async def test_a_failed_send_is_a_connection_error_and_drops_the_connection() -> None:
+    connection = _Connection()
+    connection.attach(asyncio.StreamReader())
+    connection._writer = _BrokenWriter()  # type: ignore[assignment]
+    with pytest.raises(RedisConnectionError, match="Connection reset"):
+        await send(connection, b"*1\r\n$4\r\nPING\r\n")
     assert connection.disconnected

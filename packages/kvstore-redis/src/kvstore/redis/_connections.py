@@ -25,7 +25,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ._deadline import Watchdog
-from ._resp import Replies, fits, pack
+from ._resp import Replies, fits, pack, send
 
 _BROKEN = (RedisConnectionError, RedisTimeoutError, OSError)
 """What a send or a read raises when the connection itself failed (it is then disconnected)."""
@@ -196,7 +196,10 @@ async def _round_trip(
         packed = (
             connection.pack_command(*commands[0]) if single else connection.pack_commands(commands)
         )
-    await connection.send_packed_command(packed)
+    if reads and type(packed) is bytes:
+        await send(connection, packed)
+    else:
+        await connection.send_packed_command(packed)
     if reads:
         if not single:
             return await Replies(connection).read(len(commands))

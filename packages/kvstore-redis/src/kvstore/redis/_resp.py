@@ -11,12 +11,14 @@ not arrived yet.
 Both are used only where they do exactly what redis-py would (:func:`fits`); anything else goes
 through redis-py. Packing: arguments of exact type ``str`` (encoded as UTF-8, strict, the
 default encoder's way), ``bytes`` or ``int``, and a command name without a space (redis-py
-splits ``"CONFIG GET"``). Reading: a connection speaking RESP2 (redis-py's default before 8.0;
-RESP3 connections, the default from 8.0, are read by redis-py), without ``decode_responses``
-and without a ``health_check_interval`` (redis-py notes each read's time for its health
-checks). An error reply becomes the exception redis-py's parser makes of it; an error that
-means the connection is unusable (such as ``LOADING``) is raised, as redis-py raises it. On any
-failure or cancellation while reading, the connection is disconnected, so no reply is left on
+splits ``"CONFIG GET"``). Sending and reading: a connection speaking RESP2 (RESP3
+connections, the default of redis-py 8.1, are left to redis-py), without
+``decode_responses``, ``socket_timeout`` or ``health_check_interval`` (redis-py bounds each
+send and read by the second and checks the connection before a send by the third); there
+:func:`send` writes without ``send_packed_command``'s per-call checks. An error reply
+becomes the exception redis-py's parser makes of it; an error that means the connection is
+unusable (such as ``LOADING``) is raised, as redis-py raises it. On any failure or
+cancellation while sending or reading, the connection is disconnected, so no reply is left on
 it for a later exchange, as redis-py does.
 """
 
@@ -40,8 +42,9 @@ _CRLF = b"\r\n"
 
 
 def fits(connection: AbstractConnection) -> tuple[bool, bool]:
-    """Whether :func:`pack` (first) and :class:`Replies` (second) may serve ``connection``
-    in place of redis-py: what they do must be exactly what redis-py would do there."""
+    """Whether :func:`pack` (first) and :func:`send` and :class:`Replies` (second) may serve
+    ``connection`` in place of redis-py: what they do must be exactly what redis-py would do
+    there."""
     encoder = getattr(connection, "encoder", None)
     packs = (
         encoder is not None
@@ -55,7 +58,9 @@ def fits(connection: AbstractConnection) -> tuple[bool, bool]:
         and not getattr(encoder, "decode_responses", True)
         and protocol in (None, 2, "2")
         and not getattr(connection, "health_check_interval", 1)
+        and not getattr(connection, "socket_timeout", 1)
         and hasattr(connection, "_reader")
+        and hasattr(connection, "_writer")
         and callable(getattr(getattr(connection, "_parser", None), "parse_error", None))
     )
     return packs, reads
@@ -86,6 +91,25 @@ def pack(commands: Sequence[Command]) -> bytes | None:
             append(argument)
             append(_CRLF)
     return b"".join(out)
+
+
+async def send(connection: AbstractConnection, data: bytes) -> None:
+    """Write ``data`` as ``send_packed_command`` would on a connection :func:`fits` reads (no
+    health check, no ``socket_timeout``), without its per-call checks; an unconnected
+    connection is left to redis-py to connect."""
+    writer: asyncio.StreamWriter | None = connection._writer
+    if writer is None or not connection.is_connected:
+        await connection.send_packed_command(data)
+        return
+    try:
+        writer.write(data)
+        await writer.drain()
+    except OSError as exc:
+        await connection.disconnect(nowait=True)
+        raise RedisConnectionError(f"Error while writing to socket: {exc.args}") from exc
+    except BaseException:
+        await connection.disconnect(nowait=True)
+        raise
 
 
 class Replies:

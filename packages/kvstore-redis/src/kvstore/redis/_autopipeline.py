@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from ._deadline import Watchdog
+
 Command = Sequence[Any]
 
 
@@ -28,6 +30,11 @@ class AutoPipeline:
         single: runs one command alone and returns its reply.
         batch: runs commands as one pipeline and returns, per command, its reply or the
             exception the server answered it with; raising fails every command of the batch.
+        watchdog: bounds each queued caller's wait from the moment it queues, as ``single``
+            and ``batch`` bound theirs: a caller whose command waits behind a pipeline that
+            is not answered fails within the bound with ``TimeoutError``, and its command,
+            if not sent yet, is not sent. ``None``: the wait is bounded only by the pipeline
+            ahead (as ``batch`` bounds it).
     """
 
     def __init__(
@@ -35,8 +42,10 @@ class AutoPipeline:
         loop: asyncio.AbstractEventLoop,
         single: Callable[[Command], Awaitable[Any]],
         batch: Callable[[list[Command]], Awaitable[list[Any]]],
+        watchdog: Watchdog | None = None,
     ) -> None:
         self._loop = loop
+        self._watchdog = watchdog
         self._single = single
         self._batch = batch
         self._in_flight = 0
@@ -57,7 +66,18 @@ class AutoPipeline:
             self._draining = True
             self._loop.call_soon(self._flush)
         self._queue.append((command, reply))
-        return await reply
+        watchdog = self._watchdog
+        if watchdog is None:
+            return await reply
+        task = watchdog.begin()
+        try:
+            return await reply
+        except asyncio.CancelledError:
+            if watchdog.expired(task):
+                raise TimeoutError(f"no reply within {watchdog.seconds} s") from None
+            raise
+        finally:
+            watchdog.end(task)
 
     def _flush(self) -> None:
         self._in_flight += 1
@@ -70,8 +90,11 @@ class AutoPipeline:
         """Send what is queued, one pipeline at a time, until nothing is."""
         try:
             while True:
-                queued, self._queue = self._queue, []
-                await self._send(queued)
+                # A caller cancelled (or out of time) while queued: its command is not sent.
+                queued = [item for item in self._queue if not item[1].done()]
+                self._queue = []
+                if queued:
+                    await self._send(queued)
                 # Let the callers this pipeline answered run first: their next commands
                 # join the next pipeline.
                 await asyncio.sleep(0)

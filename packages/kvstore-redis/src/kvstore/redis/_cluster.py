@@ -122,7 +122,8 @@ class Router:
         self._lenders.append(lender)
         if not self._auto_pipelining:
             return lender.command
-        return AutoPipeline(asyncio.get_running_loop(), lender.command, lender.pipeline).execute
+        loop = asyncio.get_running_loop()
+        return AutoPipeline(loop, lender.command, lender.pipeline, lender.watchdog).execute
 
     async def close(self) -> None:
         """Close every node's connections (a later command opens new ones)."""

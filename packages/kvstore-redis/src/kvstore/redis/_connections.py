@@ -83,6 +83,11 @@ class Lender:
         """Whether the store packs commands (first) and reads replies (second) itself on
         these connections (``_resp.fits``; they all have the same settings)."""
 
+    @property
+    def watchdog(self) -> Watchdog:
+        """What bounds each call on these connections."""
+        return self._watchdog
+
     async def command(self, command: Command) -> Any:
         """Send one command and return its reply (a Redis error reply is raised).
 

@@ -163,7 +163,9 @@ class _Connections:
             self.router = Router(self.cluster, node_lender, auto_pipelining, self._client_command)
             self.send = self.router.command
         elif auto_pipelining:
-            self.send = AutoPipeline(asyncio.get_running_loop(), self.single, self.batch).execute
+            watchdog = lender.watchdog if lender is not None else None
+            loop = asyncio.get_running_loop()
+            self.send = AutoPipeline(loop, self.single, self.batch, watchdog).execute
         else:
             self.send = self.single
 

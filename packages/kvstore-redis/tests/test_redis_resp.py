@@ -126,6 +126,18 @@ def _plain(reply: Any) -> Any:
     return reply
 
 
+def _attached(data: bytes = b"", eof: bool = False) -> tuple[_Connection, asyncio.StreamReader]:
+    """A connection reading from a stream that already holds ``data``."""
+    connection = _Connection()
+    reader = asyncio.StreamReader()
+    connection.attach(reader)
+    if data:
+        reader.feed_data(data)
+    if eof:
+        reader.feed_eof()
+    return connection, reader
+
+
 async def _feed(reader: asyncio.StreamReader, data: bytes, cuts: list[int]) -> None:
     start = 0
     for cut in [*sorted({c % (len(data) + 1) for c in cuts}), len(data)]:
@@ -136,10 +148,7 @@ async def _feed(reader: asyncio.StreamReader, data: bytes, cuts: list[int]) -> N
 
 
 async def _redis_py_reads(data: bytes, count: int) -> list[Any]:
-    connection = _Connection()
-    reader = asyncio.StreamReader()
-    connection.attach(reader)
-    reader.feed_data(data)
+    connection, _ = _attached(data)
     read: list[Any] = []
     for _ in range(count):
         try:
@@ -156,9 +165,7 @@ def test_replies_reads_what_redis_py_reads(drawn: list[Any], cuts: list[int]) ->
 
     async def run() -> None:
         expected = await _redis_py_reads(data, len(drawn))
-        connection = _Connection()
-        reader = asyncio.StreamReader()
-        connection.attach(reader)
+        connection, reader = _attached()
         feeding = asyncio.ensure_future(_feed(reader, data, cuts))
         read = await Replies(connection).read(len(drawn))
         await feeding
@@ -170,12 +177,7 @@ def test_replies_reads_what_redis_py_reads(drawn: list[Any], cuts: list[int]) ->
 
 
 async def _read(data: bytes, count: int | None, eof: bool = False) -> tuple[Any, _Connection]:
-    connection = _Connection()
-    reader = asyncio.StreamReader()
-    connection.attach(reader)
-    reader.feed_data(data)
-    if eof:
-        reader.feed_eof()
+    connection, _ = _attached(data, eof)
     return await Replies(connection).read(count), connection
 
 
@@ -189,9 +191,7 @@ async def test_one_reply_is_returned_itself() -> None:
 
 async def test_a_large_value_split_in_pieces_is_read_whole() -> None:
     value = bytes(range(256)) * 4000
-    connection = _Connection()
-    reader = asyncio.StreamReader()
-    connection.attach(reader)
+    connection, reader = _attached()
     data = b"$%d\r\n%s\r\n:7\r\n" % (len(value), value)
     feeding = asyncio.ensure_future(_feed(reader, data, list(range(3, len(data), 65_000))))
     assert await Replies(connection).read(2) == [value, 7]
@@ -205,20 +205,14 @@ async def test_a_connection_closed_mid_reply_is_a_connection_error() -> None:
 
 
 async def test_a_connection_error_reply_is_raised_and_the_connection_dropped() -> None:
-    connection = _Connection()
-    reader = asyncio.StreamReader()
-    connection.attach(reader)
-    reader.feed_data(b"+OK\r\n-LOADING Redis is loading the dataset in memory\r\n")
+    connection, _ = _attached(b"+OK\r\n-LOADING Redis is loading the dataset in memory\r\n")
     with pytest.raises(BusyLoadingError):
         await Replies(connection).read(2)
     assert connection.disconnected
 
 
 async def test_bytes_beyond_the_replies_drop_the_connection() -> None:
-    connection = _Connection()
-    reader = asyncio.StreamReader()
-    connection.attach(reader)
-    reader.feed_data(b"+OK\r\n+OK\r\n")
+    connection, _ = _attached(b"+OK\r\n+OK\r\n")
     with pytest.raises(InvalidResponse):
         await Replies(connection).read(1)
     assert connection.disconnected
@@ -230,10 +224,7 @@ async def test_an_unknown_reply_type_drops_the_connection() -> None:
 
 
 async def test_a_cancelled_read_drops_the_connection() -> None:
-    connection = _Connection()
-    reader = asyncio.StreamReader()
-    connection.attach(reader)
-    reader.feed_data(b"+OK\r\n$5\r\nab")
+    connection, _ = _attached(b"+OK\r\n$5\r\nab")
     reading = asyncio.ensure_future(Replies(connection).read(2))
     await asyncio.sleep(0)
     reading.cancel()
@@ -251,8 +242,7 @@ class _BrokenWriter:
 
 
 async def test_a_failed_send_is_a_connection_error_and_drops_the_connection() -> None:
-    connection = _Connection()
-    connection.attach(asyncio.StreamReader())
+    connection, _ = _attached()
     connection._writer = _BrokenWriter()  # type: ignore[assignment]
     with pytest.raises(RedisConnectionError, match="Connection reset"):
         await send(connection, b"*1\r\n$4\r\nPING\r\n")

@@ -73,8 +73,7 @@ class AutoPipeline:
         try:
             return await reply
         except asyncio.CancelledError:
-            if watchdog.expired(task):
-                raise TimeoutError(f"no reply within {watchdog.seconds} s") from None
+            watchdog.raise_if_expired(task)
             raise
         finally:
             watchdog.end(task)

@@ -145,8 +145,7 @@ class Lender:
                     if delay > 0:
                         await asyncio.sleep(delay)
         except asyncio.CancelledError:
-            if watchdog.expired(task):
-                raise TimeoutError(f"no reply within {watchdog.seconds} s") from None
+            watchdog.raise_if_expired(task)
             raise
         finally:
             watchdog.end(task)

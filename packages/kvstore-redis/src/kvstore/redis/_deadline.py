@@ -26,8 +26,7 @@ class Watchdog:
         try:
             ...  # the awaits to bound
         except asyncio.CancelledError:
-            if watchdog.expired(task):
-                raise TimeoutError(...) from None
+            watchdog.raise_if_expired(task)
             raise
         finally:
             watchdog.end(task)
@@ -61,19 +60,19 @@ class Watchdog:
         if self._cancelled:
             self._cancelled.discard(task)
 
-    def expired(self, task: asyncio.Task[object]) -> bool:
-        """True if the watchdog cancelled ``task``; its cancellation request is then withdrawn.
+    def raise_if_expired(self, task: asyncio.Task[object]) -> None:
+        """Raise ``TimeoutError`` if the watchdog cancelled ``task`` (its cancellation request
+        is then withdrawn); return if someone else cancelled it.
 
-        Call it where the call's ``CancelledError`` is caught: True means the bound was hit (the
-        caller raises its timeout error instead); False means someone else cancelled the task.
+        Call it where the call's ``CancelledError`` is caught, then re-raise that error.
         """
         if task not in self._cancelled:
-            return False
+            return
         self._cancelled.discard(task)
         uncancel = getattr(task, "uncancel", None)  # Python 3.11+: keep cancelling() exact
         if uncancel is not None:
             uncancel()
-        return True
+        raise TimeoutError(f"no reply within {self.seconds} s") from None
 
     def _check(self) -> None:
         self._tick += 1
